@@ -1,0 +1,121 @@
+// Package dbtest gives each test a private, migrated database: SQLite always,
+// and PostgreSQL too when GAMEKIT_TEST_POSTGRES holds a DSN, so every store
+// suite runs on both databases from one test function.
+package dbtest
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/migrate"
+
+	"github.com/gamekit/gamekit/internal/database"
+)
+
+// PostgresEnv names the variable holding the PostgreSQL DSN for tests, e.g.
+// postgres://postgres@127.0.0.1:5432/test?sslmode=disable.
+const PostgresEnv = "GAMEKIT_TEST_POSTGRES"
+
+// Kind is a kind of test database.
+type Kind string
+
+// The kinds of test database. Memory is the default SQLite for tests; File is
+// a SQLite file in WAL mode, as a server runs it; Postgres is a private
+// schema on the server named by GAMEKIT_TEST_POSTGRES.
+const (
+	Memory   Kind = "sqlite"
+	File     Kind = "sqlite-file"
+	Postgres Kind = "postgres"
+)
+
+// Run runs fn as a subtest on a private in-memory SQLite database and on a
+// private PostgreSQL schema, each migrated with sets. The PostgreSQL subtest
+// is skipped, saying how to enable it, when GAMEKIT_TEST_POSTGRES is unset.
+func Run(t *testing.T, fn func(t *testing.T, db *bun.DB), sets ...*migrate.Migrations) {
+	t.Helper()
+	RunOn(t, []Kind{Memory, Postgres}, fn, sets...)
+}
+
+// RunOn is Run over the given kinds of database.
+func RunOn(t *testing.T, kinds []Kind, fn func(t *testing.T, db *bun.DB), sets ...*migrate.Migrations) {
+	t.Helper()
+	for _, kind := range kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			fn(t, Open(t, kind, sets...))
+		})
+	}
+}
+
+// Open returns a private database of the given kind, migrated with sets and
+// closed (a PostgreSQL schema dropped) when the test ends.
+func Open(t testing.TB, kind Kind, sets ...*migrate.Migrations) *bun.DB {
+	t.Helper()
+	ctx := context.Background()
+	var dsn string
+	switch kind {
+	case Memory:
+		dsn = database.Memory
+	case File:
+		dsn = filepath.Join(t.TempDir(), "test.db")
+	case Postgres:
+		dsn = postgresSchema(t)
+	default:
+		t.Fatalf("dbtest: unknown kind %q", kind)
+	}
+	db, err := database.Open(ctx, dsn)
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := database.Migrate(ctx, db, sets...); err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	return db
+}
+
+// postgresSchema creates a schema of its own for the test and returns a DSN
+// whose connections use it, so tests running in parallel never see each
+// other's rows.
+func postgresSchema(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv(PostgresEnv)
+	if base == "" {
+		t.Skipf("PostgreSQL not configured: set %s=postgres://postgres@127.0.0.1:5432/test?sslmode=disable to run this test there too", PostgresEnv)
+	}
+	ctx := context.Background()
+	admin, err := database.Open(ctx, base)
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	defer admin.Close()
+	schema := "gamekit_test_" + strings.ToLower(rand.Text()[:12])
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	t.Cleanup(func() {
+		admin, err := database.Open(ctx, base)
+		if err != nil {
+			t.Errorf("dbtest: drop schema %s: %v", schema, err)
+			return
+		}
+		defer admin.Close()
+		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("dbtest: drop schema %s: %v", schema, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("dbtest: %s: %v", PostgresEnv, err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return fmt.Sprint(u)
+}

@@ -1,0 +1,169 @@
+// Package rest is the one way gamekit's HTTP handlers read requests and
+// write responses in the style of Django REST framework: strict JSON bodies,
+// errors as {"detail": ...} or {"field": ["message"]}, DRF's pagination
+// envelope, and the caller's identity checks.
+package rest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gamekit/gamekit"
+)
+
+// MaxBodyBytes is the largest request body a handler reads: 1 MiB.
+const MaxBodyBytes = 1 << 20
+
+// WriteJSON writes v as JSON with the given status. A client asking for
+// "Accept: application/json; indent=4" gets it indented, as from DRF.
+func WriteJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if n := indent(r); n > 0 {
+		enc.SetIndent("", fmt.Sprintf("%*s", n, ""))
+	}
+	if err := enc.Encode(v); err != nil {
+		slog.ErrorContext(r.Context(), "encode response", "path", r.URL.Path, "err", err)
+		http.Error(w, `{"detail":"A server error occurred."}`, http.StatusInternalServerError)
+		return
+	}
+	WriteRaw(w, status, buf.Bytes())
+}
+
+// WriteRaw writes body, already JSON, with the given status.
+func WriteRaw(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// indent returns the indent= parameter of the Accept header, capped at 8.
+func indent(r *http.Request) int {
+	accept := r.Header.Get("Accept")
+	if accept == "" {
+		return 0
+	}
+	_, params, err := mime.ParseMediaType(accept)
+	if err != nil {
+		return 0
+	}
+	n, err := strconv.Atoi(params["indent"])
+	if err != nil || n < 0 {
+		return 0
+	}
+	return min(n, 8)
+}
+
+// Detail is the body of every error that is not about particular fields.
+type Detail struct {
+	Detail string `json:"detail"`
+}
+
+// The details DRF gives for its standard errors; clients match on them.
+const (
+	detailNotFound        = "Not found."
+	detailUnauthenticated = "Authentication credentials were not provided."
+	detailForbidden       = "You do not have permission to perform this action."
+	detailServerError     = "A server error occurred."
+)
+
+// WriteError answers with the status and body for err's kind; this is the
+// one mapping from gamekit's error kinds to HTTP:
+//
+//	*gamekit.InvalidError   400 {"field": ["message", ...]}
+//	gamekit.ErrInvalid      400 {"detail": message}
+//	gamekit.ErrUnauthenticated 401, gamekit.ErrForbidden 403,
+//	gamekit.ErrNotFound     404 {"detail": "Not found."}
+//	gamekit.ErrConflict     409 {"detail": message}
+//	*http.MaxBytesError     413
+//	gamekit.ErrRateLimited  429 with Retry-After
+//	anything else           500, logged; the client sees no internals.
+//
+// A bare kind gets DRF's wording; an error with its own message shows it.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	var invalid *gamekit.InvalidError
+	var tooLarge *http.MaxBytesError
+	var limited *gamekit.RateLimitError
+	switch {
+	case errors.As(err, &invalid):
+		WriteJSON(w, r, http.StatusBadRequest, invalid.Fields)
+	case errors.Is(err, gamekit.ErrInvalid):
+		WriteJSON(w, r, http.StatusBadRequest, Detail{err.Error()})
+	case errors.Is(err, gamekit.ErrUnauthenticated):
+		w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
+		WriteJSON(w, r, http.StatusUnauthorized, Detail{message(err, gamekit.ErrUnauthenticated, detailUnauthenticated)})
+	case errors.Is(err, gamekit.ErrForbidden):
+		WriteJSON(w, r, http.StatusForbidden, Detail{message(err, gamekit.ErrForbidden, detailForbidden)})
+	case errors.Is(err, gamekit.ErrNotFound):
+		WriteJSON(w, r, http.StatusNotFound, Detail{detailNotFound})
+	case errors.Is(err, gamekit.ErrConflict):
+		WriteJSON(w, r, http.StatusConflict, Detail{err.Error()})
+	case errors.As(err, &tooLarge):
+		WriteJSON(w, r, http.StatusRequestEntityTooLarge,
+			Detail{fmt.Sprintf("Request body is larger than %d bytes.", tooLarge.Limit)})
+	case errors.As(err, &limited):
+		seconds := int((limited.RetryAfter + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.Itoa(seconds))
+		WriteJSON(w, r, http.StatusTooManyRequests,
+			Detail{fmt.Sprintf("Request was throttled. Expected available in %d seconds.", seconds)})
+	default:
+		slog.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		WriteJSON(w, r, http.StatusInternalServerError, Detail{detailServerError})
+	}
+}
+
+func message(err, kind error, standard string) string {
+	if err == kind {
+		return standard
+	}
+	return err.Error()
+}
+
+// MethodNotAllowed answers 405 as DRF does, naming the method.
+func MethodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	WriteJSON(w, r, http.StatusMethodNotAllowed, Detail{fmt.Sprintf("Method %q not allowed.", r.Method)})
+}
+
+// SignedIn returns the caller's identity, or an error of kind
+// gamekit.ErrUnauthenticated for an anonymous request.
+func SignedIn(r *http.Request) (gamekit.Identity, error) {
+	id, ok := gamekit.IdentityFrom(r.Context())
+	if !ok {
+		return gamekit.Identity{}, gamekit.ErrUnauthenticated
+	}
+	return id, nil
+}
+
+// Admin returns nil for an admin, gamekit.ErrUnauthenticated for an
+// anonymous caller (who could still sign in) and gamekit.ErrForbidden for
+// anyone else, as DRF's IsAdminUser does.
+func Admin(r *http.Request) error {
+	id, err := SignedIn(r)
+	if err != nil {
+		return err
+	}
+	if !id.Admin {
+		return gamekit.ErrForbidden
+	}
+	return nil
+}
+
+// ID parses the {name} path value as a positive id; anything else is a 404,
+// as for a URL that names nothing.
+func ID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, gamekit.ErrNotFound
+	}
+	return id, nil
+}

@@ -1,0 +1,24 @@
+package inventory
+
+import (
+	"embed"
+
+	"github.com/uptrace/bun/migrate"
+
+	"github.com/gamekit/gamekit/internal/database"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migrations returns the schema of the package's tables (gamekit_items,
+// gamekit_inventories, gamekit_inventory_items) as bun migrations that run on
+// SQLite and PostgreSQL alike. A host merges them with the other packages'
+// and runs them with one migrator.
+func Migrations() *migrate.Migrations {
+	set, err := database.LoadMigrations(migrationFiles, "migrations")
+	if err != nil {
+		panic(err) // the files are embedded: a bad one fails every test
+	}
+	return set
+}

@@ -1,0 +1,3 @@
+DROP TABLE gamekit_inventory_items;
+DROP TABLE gamekit_inventories;
+DROP TABLE gamekit_items;

@@ -1,0 +1,446 @@
+package inventory
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/uptrace/bun"
+
+	"github.com/gamekit/gamekit"
+	"github.com/gamekit/gamekit/internal/database"
+)
+
+// Store is what the package's handlers need from storage. SQLStore is the
+// implementation; a host may wrap it (caching, metrics) or bring its own.
+type Store interface {
+	CreateItem(ctx context.Context, item *Item) error
+	Item(ctx context.Context, id int64) (Item, error)
+	Items(ctx context.Context, opts ListOptions) ([]Item, error)
+	CountItems(ctx context.Context, opts ListOptions) (int, error)
+	UpdateItem(ctx context.Context, id int64, change ItemChange) (Item, error)
+	DeleteItem(ctx context.Context, id int64) error
+
+	CreateInventory(ctx context.Context, inv *Inventory) error
+	Inventory(ctx context.Context, id int64) (Inventory, error)
+	Inventories(ctx context.Context, opts ListOptions) ([]Inventory, error)
+	CountInventories(ctx context.Context, opts ListOptions) (int, error)
+	UpdateInventory(ctx context.Context, inv Inventory) error
+	AddItems(ctx context.Context, inventoryID int64, itemIDs ...int64) error
+	RemoveItems(ctx context.Context, inventoryID int64, itemIDs ...int64) error
+	DeleteInventory(ctx context.Context, id int64) error
+}
+
+// DefaultLimit is how many rows a list returns when ListOptions.Limit is 0:
+// lists are never unbounded.
+const DefaultLimit = 1000
+
+// ListOptions select, order and page a list of items or inventories.
+type ListOptions struct {
+	// Search keeps rows whose name (items) or username (inventories)
+	// contains it, ignoring ASCII case.
+	Search string
+	// Username keeps only the inventories of exactly this username.
+	Username string
+	// UserID, when not 0, keeps only this user's inventory.
+	UserID int64
+	// Sort is a column, "-" first for descending. Items: "weight" (the
+	// default, then id, as the tutorial lists them), "name", "id".
+	// Inventories: "id" (the default), "username".
+	Sort string
+	// Limit defaults to DefaultLimit; Offset skips rows.
+	Limit, Offset int
+}
+
+// SQLStore is the Store on a bun database, SQLite or PostgreSQL.
+type SQLStore struct {
+	db bun.IDB
+}
+
+var _ Store = (*SQLStore)(nil)
+
+// NewSQLStore returns a store working on db, which may be a *bun.DB or a
+// bun.Tx: a caller composes store methods into one transaction by building
+// a store on its tx.
+func NewSQLStore(db bun.IDB) *SQLStore {
+	return &SQLStore{db: db}
+}
+
+// CreateItem validates item, stores it and sets its ID.
+func (s *SQLStore) CreateItem(ctx context.Context, item *Item) error {
+	if err := item.Validate(); err != nil {
+		return err
+	}
+	item.ID = 0
+	if _, err := s.db.NewInsert().Model(item).Returning("id").Exec(ctx); err != nil {
+		return fmt.Errorf("inventory: create item: %w", err)
+	}
+	return nil
+}
+
+// Item returns the item with the given id.
+func (s *SQLStore) Item(ctx context.Context, id int64) (Item, error) {
+	var item Item
+	err := s.db.NewSelect().Model(&item).Where("item.id = ?", id).Scan(ctx)
+	if err != nil {
+		return Item{}, notFound(err, ErrItemNotFound, "item")
+	}
+	return item, nil
+}
+
+var itemSorts = map[string]string{
+	"weight": "item.weight ASC, item.id ASC", "-weight": "item.weight DESC, item.id DESC",
+	"name": "item.name ASC, item.id ASC", "-name": "item.name DESC, item.id DESC",
+	"id": "item.id ASC", "-id": "item.id DESC",
+}
+
+// Items lists items, by weight then id unless opts say otherwise.
+func (s *SQLStore) Items(ctx context.Context, opts ListOptions) ([]Item, error) {
+	order, err := sortOrder(itemSorts, opts.Sort, "weight")
+	if err != nil {
+		return nil, err
+	}
+	var items []Item
+	q := s.db.NewSelect().Model(&items)
+	search(q, "item.name", opts.Search)
+	if err := q.OrderExpr(order).Limit(int64(limit(opts))).Offset(int64(opts.Offset)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("inventory: list items: %w", err)
+	}
+	return items, nil
+}
+
+// CountItems counts the items opts.Search selects.
+func (s *SQLStore) CountItems(ctx context.Context, opts ListOptions) (int, error) {
+	q := s.db.NewSelect().Model((*Item)(nil))
+	search(q, "item.name", opts.Search)
+	n, err := q.Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("inventory: count items: %w", err)
+	}
+	return int(n), nil
+}
+
+// UpdateItem changes the fields change sets, in one statement, so two
+// concurrent partial updates of different fields both take effect, and
+// returns the item as stored.
+func (s *SQLStore) UpdateItem(ctx context.Context, id int64, change ItemChange) (Item, error) {
+	if err := change.validate(); err != nil {
+		return Item{}, err
+	}
+	item := Item{ID: id}
+	q := s.db.NewUpdate().Model(&item).WherePK().Returning("id, name, weight")
+	switch {
+	case change.Name != nil && change.Weight != nil:
+		q.Set("name = ?, weight = ?", *change.Name, *change.Weight)
+	case change.Name != nil:
+		q.Set("name = ?", *change.Name)
+	case change.Weight != nil:
+		q.Set("weight = ?", *change.Weight)
+	default:
+		return s.Item(ctx, id)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return Item{}, notFound(err, ErrItemNotFound, "update item")
+	}
+	return item, nil
+}
+
+// DeleteItem deletes an item; it leaves every inventory that held it.
+func (s *SQLStore) DeleteItem(ctx context.Context, id int64) error {
+	res, err := s.db.NewDelete().Model((*Item)(nil)).Where("id = ?", id).Exec(ctx)
+	return deleted(res, err, ErrItemNotFound, "delete item")
+}
+
+// CreateInventory stores a user's inventory with its items and sets its
+// ID. A user has one inventory; a second is refused as invalid input.
+func (s *SQLStore) CreateInventory(ctx context.Context, inv *Inventory) error {
+	row := inventoryRow{UserID: inv.UserID, Username: inv.Username}
+	err := database.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		if err := checkItems(ctx, tx, inv.Items); err != nil {
+			return err
+		}
+		if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
+			if database.IsUniqueViolation(err) {
+				return gamekit.Invalid("user", "inventory with this user already exists.")
+			}
+			return err
+		}
+		return insertLinks(ctx, tx, row.ID, inv.Items)
+	})
+	if err != nil {
+		return wrap(err, "create inventory")
+	}
+	inv.ID = row.ID
+	inv.Items = sortedUnique(inv.Items)
+	return nil
+}
+
+// Inventory returns the inventory with the given id.
+func (s *SQLStore) Inventory(ctx context.Context, id int64) (Inventory, error) {
+	var row inventoryRow
+	if err := s.db.NewSelect().Model(&row).Where("inv.id = ?", id).Scan(ctx); err != nil {
+		return Inventory{}, notFound(err, ErrInventoryNotFound, "inventory")
+	}
+	invs, err := s.withItems(ctx, []inventoryRow{row})
+	if err != nil {
+		return Inventory{}, err
+	}
+	return invs[0], nil
+}
+
+var inventorySorts = map[string]string{
+	"id": "inv.id ASC", "-id": "inv.id DESC",
+	"username": "inv.username ASC, inv.id ASC", "-username": "inv.username DESC, inv.id DESC",
+}
+
+// Inventories lists inventories with their items, by id unless opts say
+// otherwise.
+func (s *SQLStore) Inventories(ctx context.Context, opts ListOptions) ([]Inventory, error) {
+	order, err := sortOrder(inventorySorts, opts.Sort, "id")
+	if err != nil {
+		return nil, err
+	}
+	var rows []inventoryRow
+	q := s.db.NewSelect().Model(&rows)
+	filterInventories(q, opts)
+	if err := q.OrderExpr(order).Limit(int64(limit(opts))).Offset(int64(opts.Offset)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("inventory: list inventories: %w", err)
+	}
+	return s.withItems(ctx, rows)
+}
+
+// CountInventories counts the inventories opts select.
+func (s *SQLStore) CountInventories(ctx context.Context, opts ListOptions) (int, error) {
+	q := s.db.NewSelect().Model((*inventoryRow)(nil))
+	filterInventories(q, opts)
+	n, err := q.Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("inventory: count inventories: %w", err)
+	}
+	return int(n), nil
+}
+
+func filterInventories(q *bun.SelectQuery, opts ListOptions) {
+	search(q, "inv.username", opts.Search)
+	if opts.Username != "" {
+		q.Where("inv.username = ?", opts.Username)
+	}
+	if opts.UserID != 0 {
+		q.Where("inv.user_id = ?", opts.UserID)
+	}
+}
+
+// withItems loads the items of every inventory in rows with one query.
+func (s *SQLStore) withItems(ctx context.Context, rows []inventoryRow) ([]Inventory, error) {
+	invs := make([]Inventory, len(rows))
+	if len(rows) == 0 {
+		return invs, nil
+	}
+	index := make(map[int64]*Inventory, len(rows))
+	ids := make([]int64, len(rows))
+	for i, row := range rows {
+		invs[i] = Inventory{ID: row.ID, UserID: row.UserID, Username: row.Username, Items: []int64{}}
+		index[row.ID] = &invs[i]
+		ids[i] = row.ID
+	}
+	var links []link
+	err := s.db.NewSelect().Model(&links).
+		Where("link.inventory_id IN (?)", bun.In(ids)).
+		OrderExpr("link.inventory_id, link.item_id").
+		Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("inventory: load items: %w", err)
+	}
+	for _, l := range links {
+		inv := index[l.InventoryID]
+		inv.Items = append(inv.Items, l.ItemID)
+	}
+	return invs, nil
+}
+
+// UpdateInventory sets the user and the items of an inventory: items not
+// in inv.Items leave it, the others join it, in one transaction.
+func (s *SQLStore) UpdateInventory(ctx context.Context, inv Inventory) error {
+	err := database.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		if err := checkItems(ctx, tx, inv.Items); err != nil {
+			return err
+		}
+		res, err := tx.NewUpdate().Model(&inventoryRow{ID: inv.ID, UserID: inv.UserID, Username: inv.Username}).
+			Column("user_id", "username").WherePK().Exec(ctx)
+		if err != nil {
+			if database.IsUniqueViolation(err) {
+				return gamekit.Invalid("user", "inventory with this user already exists.")
+			}
+			return err
+		}
+		if err := deleted(res, nil, ErrInventoryNotFound, "update"); err != nil {
+			return err
+		}
+		q := tx.NewDelete().Model((*link)(nil)).Where("inventory_id = ?", inv.ID)
+		if len(inv.Items) > 0 {
+			q.Where("item_id NOT IN (?)", bun.In(inv.Items))
+		}
+		if _, err := q.Exec(ctx); err != nil {
+			return err
+		}
+		return insertLinks(ctx, tx, inv.ID, inv.Items)
+	})
+	return wrap(err, "update inventory")
+}
+
+// AddItems puts items into an inventory; items already there stay once.
+func (s *SQLStore) AddItems(ctx context.Context, inventoryID int64, itemIDs ...int64) error {
+	err := database.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		if err := checkInventory(ctx, tx, inventoryID); err != nil {
+			return err
+		}
+		if err := checkItems(ctx, tx, itemIDs); err != nil {
+			return err
+		}
+		return insertLinks(ctx, tx, inventoryID, itemIDs)
+	})
+	return wrap(err, "add items")
+}
+
+// RemoveItems takes items out of an inventory; the items themselves stay.
+func (s *SQLStore) RemoveItems(ctx context.Context, inventoryID int64, itemIDs ...int64) error {
+	err := database.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		if err := checkInventory(ctx, tx, inventoryID); err != nil {
+			return err
+		}
+		if len(itemIDs) == 0 {
+			return nil
+		}
+		_, err := tx.NewDelete().Model((*link)(nil)).
+			Where("inventory_id = ?", inventoryID).
+			Where("item_id IN (?)", bun.In(itemIDs)).
+			Exec(ctx)
+		return err
+	})
+	return wrap(err, "remove items")
+}
+
+// DeleteInventory deletes an inventory; its items stay.
+func (s *SQLStore) DeleteInventory(ctx context.Context, id int64) error {
+	res, err := s.db.NewDelete().Model((*inventoryRow)(nil)).Where("id = ?", id).Exec(ctx)
+	return deleted(res, err, ErrInventoryNotFound, "delete inventory")
+}
+
+func checkInventory(ctx context.Context, db bun.IDB, id int64) error {
+	exists, err := db.NewSelect().Model((*inventoryRow)(nil)).Where("id = ?", id).Exists(ctx)
+	if err != nil {
+		return err
+	}
+	if !exists {
+		return ErrInventoryNotFound
+	}
+	return nil
+}
+
+// checkItems reports, as invalid input in DRF's words, the ids among ids
+// that name no item.
+func checkItems(ctx context.Context, db bun.IDB, ids []int64) error {
+	ids = sortedUnique(ids)
+	if len(ids) == 0 {
+		return nil
+	}
+	var found []int64
+	err := db.NewSelect().Model((*Item)(nil)).Column("id").
+		Where("id IN (?)", bun.In(ids)).Scan(ctx, &found)
+	if err != nil {
+		return err
+	}
+	if len(found) == len(ids) {
+		return nil
+	}
+	bad := &gamekit.InvalidError{}
+	for _, id := range ids {
+		if !slices.Contains(found, id) {
+			bad.Add("items", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", id))
+		}
+	}
+	return bad
+}
+
+func insertLinks(ctx context.Context, db bun.IDB, inventoryID int64, itemIDs []int64) error {
+	itemIDs = sortedUnique(itemIDs)
+	if len(itemIDs) == 0 {
+		return nil
+	}
+	links := make([]link, len(itemIDs))
+	for i, id := range itemIDs {
+		links[i] = link{InventoryID: inventoryID, ItemID: id}
+	}
+	_, err := db.NewInsert().Model(&links).On("CONFLICT DO NOTHING").Exec(ctx)
+	return err
+}
+
+func sortedUnique(ids []int64) []int64 {
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
+func sortOrder(sorts map[string]string, sort, fallback string) (string, error) {
+	if sort == "" {
+		sort = fallback
+	}
+	order, ok := sorts[sort]
+	if !ok {
+		return "", gamekit.Invalid("sort", fmt.Sprintf("Unknown sort %q.", sort))
+	}
+	return order, nil
+}
+
+func limit(opts ListOptions) int {
+	if opts.Limit <= 0 {
+		return DefaultLimit
+	}
+	return opts.Limit
+}
+
+// search keeps rows whose column contains text, ignoring ASCII case on both
+// databases (PostgreSQL's LIKE is case-sensitive, SQLite's is not).
+func search(q *bun.SelectQuery, column, text string) {
+	if text == "" {
+		return
+	}
+	escaped := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(text))
+	q.Where("lower("+column+") LIKE ? ESCAPE '\\'", "%"+escaped+"%")
+}
+
+// wrap names the operation on an unexpected error; errors of gamekit's
+// kinds already say what happened and pass unchanged.
+func wrap(err error, op string) error {
+	if err == nil || errors.Is(err, gamekit.ErrNotFound) || errors.Is(err, gamekit.ErrInvalid) ||
+		errors.Is(err, gamekit.ErrConflict) {
+		return err
+	}
+	return fmt.Errorf("inventory: %s: %w", op, err)
+}
+
+// notFound maps sql.ErrNoRows to the package's not-found error.
+func notFound(err, notFoundErr error, op string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFoundErr
+	}
+	return fmt.Errorf("inventory: %s: %w", op, err)
+}
+
+// deleted turns a statement that touched no row into notFoundErr.
+func deleted(res sql.Result, err, notFoundErr error, op string) error {
+	if err != nil {
+		return fmt.Errorf("inventory: %s: %w", op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("inventory: %s: %w", op, err)
+	}
+	if n == 0 {
+		return notFoundErr
+	}
+	return nil
+}
