@@ -28,7 +28,7 @@ type Store interface {
 	Inventory(ctx context.Context, id int64) (Inventory, error)
 	Inventories(ctx context.Context, opts ListOptions) ([]Inventory, error)
 	CountInventories(ctx context.Context, opts ListOptions) (int, error)
-	UpdateInventory(ctx context.Context, inv Inventory) error
+	UpdateInventory(ctx context.Context, id int64, change InventoryChange) (Inventory, error)
 	AddItems(ctx context.Context, inventoryID int64, itemIDs ...int64) error
 	RemoveItems(ctx context.Context, inventoryID int64, itemIDs ...int64) error
 	DeleteInventory(ctx context.Context, id int64) error
@@ -261,34 +261,56 @@ func (s *SQLStore) withItems(ctx context.Context, rows []inventoryRow) ([]Invent
 	return invs, nil
 }
 
-// UpdateInventory sets the user and the items of an inventory: items not
-// in inv.Items leave it, the others join it, in one transaction.
-func (s *SQLStore) UpdateInventory(ctx context.Context, inv Inventory) error {
+// InventoryChange is a partial update of an inventory: nil fields stay as
+// they are.
+type InventoryChange struct {
+	// UserID and Username move the inventory to another user (both are
+	// set together).
+	UserID   *int64
+	Username string
+	// Items replaces the inventory's items.
+	Items *[]int64
+}
+
+// UpdateInventory applies change in one transaction, touching only what it
+// sets, so concurrent changes of different parts all take effect, and
+// returns the inventory as stored.
+func (s *SQLStore) UpdateInventory(ctx context.Context, id int64, change InventoryChange) (Inventory, error) {
 	err := database.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		if err := checkItems(ctx, tx, inv.Items); err != nil {
+		if err := checkInventory(ctx, tx, id); err != nil {
 			return err
 		}
-		res, err := tx.NewUpdate().Model(&inventoryRow{ID: inv.ID, UserID: inv.UserID, Username: inv.Username}).
-			Column("user_id", "username").WherePK().Exec(ctx)
-		if err != nil {
+		if change.UserID != nil {
+			_, err := tx.NewUpdate().Model((*inventoryRow)(nil)).
+				Set("user_id = ?, username = ?", *change.UserID, change.Username).
+				Where("id = ?", id).Exec(ctx)
 			if database.IsUniqueViolation(err) {
 				return gamekit.Invalid("user", "inventory with this user already exists.")
 			}
+			if err != nil {
+				return err
+			}
+		}
+		if change.Items == nil {
+			return nil
+		}
+		items := *change.Items
+		if err := checkItems(ctx, tx, items); err != nil {
 			return err
 		}
-		if err := deleted(res, nil, ErrInventoryNotFound, "update"); err != nil {
-			return err
-		}
-		q := tx.NewDelete().Model((*link)(nil)).Where("inventory_id = ?", inv.ID)
-		if len(inv.Items) > 0 {
-			q.Where("item_id NOT IN (?)", bun.In(inv.Items))
+		q := tx.NewDelete().Model((*link)(nil)).Where("inventory_id = ?", id)
+		if len(items) > 0 {
+			q.Where("item_id NOT IN (?)", bun.In(items))
 		}
 		if _, err := q.Exec(ctx); err != nil {
 			return err
 		}
-		return insertLinks(ctx, tx, inv.ID, inv.Items)
+		return insertLinks(ctx, tx, id, items)
 	})
-	return wrap(err, "update inventory")
+	if err != nil {
+		return Inventory{}, wrap(err, "update inventory")
+	}
+	return s.Inventory(ctx, id)
 }
 
 // AddItems puts items into an inventory; items already there stay once.

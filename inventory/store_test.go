@@ -204,16 +204,19 @@ func TestInventories(t *testing.T) {
 			t.Errorf("alice after remove: got %v", got.Items)
 		}
 
-		alice.Items = []int64{piano.ID}
-		if err := s.UpdateInventory(ctx, alice); err != nil {
-			t.Fatal(err)
+		got, err = s.UpdateInventory(ctx, alice.ID, inventory.InventoryChange{Items: &[]int64{piano.ID}})
+		if err != nil || fmt.Sprint(got.Items) != fmt.Sprint([]int64{piano.ID}) || got.UserID != 1 {
+			t.Errorf("alice after update: got %+v %v", got, err)
 		}
-		if got, _ := s.Inventory(ctx, alice.ID); fmt.Sprint(got.Items) != fmt.Sprint([]int64{piano.ID}) {
-			t.Errorf("alice after update: got %v", got.Items)
-		}
-		alice.Items = []int64{guitar.ID, 12345}
-		if err := s.UpdateInventory(ctx, alice); !errors.Is(err, gamekit.ErrInvalid) {
+		if _, err := s.UpdateInventory(ctx, alice.ID, inventory.InventoryChange{Items: &[]int64{guitar.ID, 12345}}); !errors.Is(err, gamekit.ErrInvalid) {
 			t.Errorf("update with missing item: got %v", err)
+		}
+		taken := int64(2)
+		if _, err := s.UpdateInventory(ctx, alice.ID, inventory.InventoryChange{UserID: &taken, Username: "bob"}); !errors.Is(err, gamekit.ErrInvalid) {
+			t.Errorf("move to a user who has one: got %v", err)
+		}
+		if _, err := s.UpdateInventory(ctx, 999, inventory.InventoryChange{}); !errors.Is(err, inventory.ErrInventoryNotFound) {
+			t.Errorf("update missing inventory: got %v", err)
 		}
 		if got, _ := s.Inventory(ctx, alice.ID); fmt.Sprint(got.Items) != fmt.Sprint([]int64{piano.ID}) {
 			t.Errorf("a refused update changed alice: %v", got.Items)

@@ -109,7 +109,12 @@ func pageURL(r *http.Request, limit, offset int) string {
 	} else {
 		q.Del("offset")
 	}
-	u := url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
+	// The path the client asked for, before any http.StripPrefix.
+	path := r.URL.Path
+	if u, err := url.ParseRequestURI(r.RequestURI); err == nil {
+		path = u.Path
+	}
+	u := url.URL{Path: path, RawQuery: q.Encode()}
 	return AbsoluteURL(r, u.String())
 }
 

@@ -1,0 +1,320 @@
+package inventory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/gamekit/gamekit"
+	"github.com/gamekit/gamekit/internal/rest"
+)
+
+// UserDirectory tells the handler the username of a user id, so an
+// inventory created over HTTP carries it; the host owns users.
+type UserDirectory interface {
+	// Username returns the user's name, or an error of kind
+	// gamekit.ErrNotFound when there is no such user.
+	Username(ctx context.Context, userID int64) (string, error)
+}
+
+// HandlerOptions configure Handler; nil means defaults.
+type HandlerOptions struct {
+	// MaxRows caps every list, plain or paginated. Defaults to 1000.
+	MaxRows int
+	// Users resolves the user of an inventory an admin creates or moves.
+	// Defaults to nil: creating or moving inventories over HTTP is then
+	// refused with 403, and the host creates them (at registration, say).
+	Users UserDirectory
+}
+
+// Handler serves the tutorial's REST API for items and inventories:
+//
+//	GET    /items/                 anyone: items by weight, then id
+//	POST   /items/                 admin: 201
+//	GET    /items/{id}/            anyone
+//	PUT, PATCH, DELETE /items/{id}/  admin: 200, 200, 204
+//	GET    /inventories/           signed in: a player's own, an admin's all;
+//	                               ?username= filters (another's: [])
+//	POST   /inventories/           admin: 201
+//	GET    /inventories/{id}/      the owner or an admin
+//	PUT, PATCH, DELETE /inventories/{id}/  admin
+//
+// Paths are relative to where the host mounts it (with http.StripPrefix),
+// and the trailing slash is optional. Lists take ?limit= and ?offset= (DRF's
+// envelope), ?search= and ?ordering=. The caller's identity comes from the
+// request context (gamekit.WithIdentity).
+type Handler struct {
+	store   Store
+	maxRows int
+	users   UserDirectory
+	mux     *http.ServeMux
+}
+
+// NewHandler returns the API over store.
+func NewHandler(store Store, opts *HandlerOptions) (*Handler, error) {
+	if opts == nil {
+		opts = &HandlerOptions{}
+	}
+	if opts.MaxRows < 0 {
+		return nil, errors.New("inventory: HandlerOptions.MaxRows must not be negative")
+	}
+	h := &Handler{store: store, maxRows: opts.MaxRows, users: opts.Users, mux: http.NewServeMux()}
+	if h.maxRows == 0 {
+		h.maxRows = rest.DefaultMaxRows
+	}
+	for _, route := range []struct {
+		path    string
+		handler http.HandlerFunc
+	}{
+		{"/items", h.items},
+		{"/items/{id}", h.item},
+		{"/inventories", h.inventories},
+		{"/inventories/{id}", h.inventory},
+	} {
+		h.mux.HandleFunc(route.path, route.handler)
+		h.mux.HandleFunc(route.path+"/{$}", route.handler)
+	}
+	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		rest.WriteError(w, r, gamekit.ErrNotFound)
+	})
+	return h, nil
+}
+
+// ServeHTTP routes a request to its resource.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.mux.ServeHTTP(w, r)
+}
+
+// itemBody is the JSON a client sends for an item; "id" is accepted and
+// ignored, as DRF ignores read-only fields, so a client can send back what
+// it read.
+type itemBody struct {
+	ID     *int64   `json:"id"`
+	Name   *string  `json:"name"`
+	Weight *float64 `json:"weight"`
+}
+
+func (h *Handler) items(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		page, err := rest.ParsePage(r, h.maxRows)
+		if err != nil {
+			rest.WriteError(w, r, err)
+			return
+		}
+		opts := ListOptions{Search: r.URL.Query().Get("search"), Sort: r.URL.Query().Get("ordering"),
+			Limit: page.Fetch(), Offset: page.Offset}
+		items, err := h.store.Items(r.Context(), opts)
+		if err != nil {
+			rest.WriteError(w, r, err)
+			return
+		}
+		rest.WriteList(w, r, page, items, func() (int, error) { return h.store.CountItems(r.Context(), opts) })
+	case http.MethodPost:
+		body, err := h.itemBody(w, r, true)
+		if err != nil {
+			rest.WriteError(w, r, err)
+			return
+		}
+		item := Item{Name: *body.Name, Weight: *body.Weight}
+		if err := h.store.CreateItem(r.Context(), &item); err != nil {
+			rest.WriteError(w, r, err)
+			return
+		}
+		rest.WriteJSON(w, r, http.StatusCreated, item)
+	default:
+		rest.MethodNotAllowed(w, r)
+	}
+}
+
+func (h *Handler) item(w http.ResponseWriter, r *http.Request) {
+	id, err := rest.ID(r, "id")
+	if err != nil {
+		rest.WriteError(w, r, err)
+		return
+	}
+	var item Item
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		item, err = h.store.Item(r.Context(), id)
+	case http.MethodPut, http.MethodPatch:
+		var body itemBody
+		if body, err = h.itemBody(w, r, r.Method == http.MethodPut); err == nil {
+			item, err = h.store.UpdateItem(r.Context(), id, ItemChange{Name: body.Name, Weight: body.Weight})
+		}
+	case http.MethodDelete:
+		if err = rest.Admin(r); err == nil {
+			err = h.store.DeleteItem(r.Context(), id)
+		}
+		if err == nil {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+	default:
+		rest.MethodNotAllowed(w, r)
+		return
+	}
+	if err != nil {
+		rest.WriteError(w, r, err)
+		return
+	}
+	rest.WriteJSON(w, r, http.StatusOK, item)
+}
+
+// itemBody checks that the caller is an admin and reads an item body; a
+// full one (POST, PUT) must have every field.
+func (h *Handler) itemBody(w http.ResponseWriter, r *http.Request, full bool) (itemBody, error) {
+	var body itemBody
+	if err := rest.Admin(r); err != nil {
+		return body, err
+	}
+	if err := rest.Decode(w, r, &body); err != nil {
+		return body, err
+	}
+	if full {
+		bad := &gamekit.InvalidError{}
+		if body.Name == nil {
+			bad.Add("name", "This field is required.")
+		}
+		if body.Weight == nil {
+			bad.Add("weight", "This field is required.")
+		}
+		return body, bad.Err()
+	}
+	return body, nil
+}
+
+// inventoryBody is the JSON a client sends for an inventory; "id" is
+// accepted and ignored.
+type inventoryBody struct {
+	ID    *int64   `json:"id"`
+	User  *int64   `json:"user"`
+	Items *[]int64 `json:"items"`
+}
+
+func (h *Handler) inventories(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		caller, err := rest.SignedIn(r)
+		if err != nil {
+			rest.WriteError(w, r, err)
+			return
+		}
+		page, err := rest.ParsePage(r, h.maxRows)
+		if err != nil {
+			rest.WriteError(w, r, err)
+			return
+		}
+		q := r.URL.Query()
+		opts := ListOptions{Username: q.Get("username"), Search: q.Get("search"), Sort: q.Get("ordering"),
+			Limit: page.Fetch(), Offset: page.Offset}
+		if !caller.Admin {
+			// A player sees their own inventory only; asking for someone
+			// else's username finds nothing rather than an error.
+			opts.UserID = caller.UserID
+		}
+		invs, err := h.store.Inventories(r.Context(), opts)
+		if err != nil {
+			rest.WriteError(w, r, err)
+			return
+		}
+		rest.WriteList(w, r, page, invs, func() (int, error) { return h.store.CountInventories(r.Context(), opts) })
+	case http.MethodPost:
+		change, err := h.inventoryChange(w, r, true)
+		if err != nil {
+			rest.WriteError(w, r, err)
+			return
+		}
+		inv := Inventory{UserID: *change.UserID, Username: change.Username, Items: []int64{}}
+		if change.Items != nil {
+			inv.Items = *change.Items
+		}
+		if err := h.store.CreateInventory(r.Context(), &inv); err != nil {
+			rest.WriteError(w, r, err)
+			return
+		}
+		rest.WriteJSON(w, r, http.StatusCreated, inv)
+	default:
+		rest.MethodNotAllowed(w, r)
+	}
+}
+
+func (h *Handler) inventory(w http.ResponseWriter, r *http.Request) {
+	id, err := rest.ID(r, "id")
+	if err != nil {
+		rest.WriteError(w, r, err)
+		return
+	}
+	var inv Inventory
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		var caller gamekit.Identity
+		if caller, err = rest.SignedIn(r); err == nil {
+			inv, err = h.store.Inventory(r.Context(), id)
+		}
+		if err == nil && !caller.Admin && inv.UserID != caller.UserID {
+			err = ErrInventoryNotFound // another player's inventory does not exist for this caller
+		}
+	case http.MethodPut, http.MethodPatch:
+		var change InventoryChange
+		if change, err = h.inventoryChange(w, r, r.Method == http.MethodPut); err == nil {
+			inv, err = h.store.UpdateInventory(r.Context(), id, change)
+		}
+	case http.MethodDelete:
+		if err = rest.Admin(r); err == nil {
+			err = h.store.DeleteInventory(r.Context(), id)
+		}
+		if err == nil {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+	default:
+		rest.MethodNotAllowed(w, r)
+		return
+	}
+	if err != nil {
+		rest.WriteError(w, r, err)
+		return
+	}
+	rest.WriteJSON(w, r, http.StatusOK, inv)
+}
+
+// inventoryChange checks that the caller is an admin, reads an inventory
+// body and resolves its user; a full one (POST, PUT) needs the user, PUT
+// the items too.
+func (h *Handler) inventoryChange(w http.ResponseWriter, r *http.Request, full bool) (InventoryChange, error) {
+	var change InventoryChange
+	if err := rest.Admin(r); err != nil {
+		return change, err
+	}
+	var body inventoryBody
+	if err := rest.Decode(w, r, &body); err != nil {
+		return change, err
+	}
+	bad := &gamekit.InvalidError{}
+	if body.User == nil && full {
+		bad.Add("user", "This field is required.")
+	}
+	if body.Items == nil && r.Method == http.MethodPut {
+		bad.Add("items", "This field is required.")
+	}
+	if err := bad.Err(); err != nil {
+		return change, err
+	}
+	change.Items = body.Items
+	if body.User != nil {
+		if h.users == nil {
+			return change, gamekit.Errorf(gamekit.ErrForbidden, "This server does not create or move inventories over HTTP.")
+		}
+		name, err := h.users.Username(r.Context(), *body.User)
+		if errors.Is(err, gamekit.ErrNotFound) {
+			return change, gamekit.Invalid("user", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", *body.User))
+		}
+		if err != nil {
+			return change, err
+		}
+		change.UserID, change.Username = body.User, name
+	}
+	return change, nil
+}
