@@ -118,7 +118,7 @@ func (s *SQLStore) batchEnd(ctx context.Context, after, last int64, batch int) (
 	var ids []int64
 	err := s.db.NewSelect().Model((*inventoryRow)(nil)).Column("id").
 		Where("id > ? AND id <= ?", after, last).
-		Order("id").Offset(int64(batch - 1)).Limit(1).
+		Order("id").Offset(int64(batch-1)).Limit(1).
 		Scan(ctx, &ids)
 	if err != nil {
 		return 0, err
