@@ -25,6 +25,9 @@ import (
 // it fails. Within one process writers never wait on SQLite's lock: see Open.
 const BusyTimeout = 10 * time.Second
 
+// PostgresMaxConns bounds one process's PostgreSQL pool.
+const PostgresMaxConns = 16
+
 // Memory is the DSN of a private in-memory SQLite database.
 const Memory = ":memory:"
 
@@ -68,8 +71,14 @@ func Open(ctx context.Context, dsn string) (*bun.DB, error) {
 // openPostgres passes the URL's query parameters other than the driver's
 // own (sslmode, application_name, ...) to the server as run-time settings, so
 // "&search_path=game" selects a schema.
+//
+// The pool is bounded (PostgresMaxConns) so a burst of requests queues in
+// the process instead of exhausting the server's max_connections.
 func openPostgres(dsn string) *bun.DB {
-	return bun.NewDB(sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(dsn))), pgdialect.New())
+	sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(dsn)))
+	sqldb.SetMaxOpenConns(PostgresMaxConns)
+	sqldb.SetMaxIdleConns(PostgresMaxConns)
+	return bun.NewDB(sqldb, pgdialect.New())
 }
 
 func openSQLite(path string) (*bun.DB, error) {
