@@ -58,6 +58,11 @@ func validName(bad *gamekit.InvalidError, name string) string {
 		bad.Add("name", "This field may not be blank.")
 	case utf8.RuneCountInString(name) > MaxNameLength:
 		bad.Add("name", "Ensure this field has no more than 255 characters.")
+	case !utf8.ValidString(name):
+		bad.Add("name", "Enter valid UTF-8 text.")
+	case strings.ContainsRune(name, 0):
+		// PostgreSQL cannot store NUL in text, and it ends a C string.
+		bad.Add("name", "Null characters are not allowed.")
 	}
 	return name
 }

@@ -128,6 +128,8 @@ func TestItemValidation(t *testing.T) {
 			{inventory.Item{Name: "", Weight: 1}, "name"},
 			{inventory.Item{Name: "   ", Weight: 1}, "name"},
 			{inventory.Item{Name: strings.Repeat("é", 256), Weight: 1}, "name"},
+			{inventory.Item{Name: "nul\x00byte", Weight: 1}, "name"},
+			{inventory.Item{Name: "bad \xff utf-8", Weight: 1}, "name"},
 			{inventory.Item{Name: "x", Weight: -0.5}, "weight"},
 			{inventory.Item{Name: "x", Weight: math.NaN()}, "weight"},
 			{inventory.Item{Name: "x", Weight: math.Inf(1)}, "weight"},

@@ -120,6 +120,9 @@ func Migrate(ctx context.Context, db *bun.DB, sets ...*migrate.Migrations) (int,
 	if err != nil {
 		return 0, err
 	}
+	if len(merged.Sorted()) == 0 {
+		return 0, nil
+	}
 	m := migrate.NewMigrator(db, merged,
 		migrate.WithTableName(MigrationsTable),
 		migrate.WithLocksTableName(MigrationsTable+"_locks"),

@@ -1,0 +1,192 @@
+package database_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+
+	"github.com/uptrace/bun"
+
+	"github.com/gamekit/gamekit/internal/database"
+	"github.com/gamekit/gamekit/internal/dbtest"
+)
+
+func pragma(t *testing.T, db *bun.DB, name string) string {
+	t.Helper()
+	var v string
+	if err := db.QueryRowContext(context.Background(), "PRAGMA "+name).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestOpenSQLiteFile(t *testing.T) {
+	db, err := database.Open(context.Background(), filepath.Join(t.TempDir(), "game.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for name, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "busy_timeout": "10000", "synchronous": "1"} {
+		if got := pragma(t, db, name); got != want {
+			t.Errorf("PRAGMA %s: got %v, want %v", name, got, want)
+		}
+	}
+}
+
+// An in-memory database is private to its *bun.DB and keeps its rows when
+// the pool drops its connection and opens another.
+func TestOpenMemory(t *testing.T) {
+	ctx := context.Background()
+	a, err := database.Open(ctx, database.Memory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := database.Open(ctx, database.Memory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if _, err := a.ExecContext(ctx, "CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (42)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.ExecContext(ctx, "SELECT x FROM t"); err == nil {
+		t.Error("a second in-memory database sees the first one's table")
+	}
+	if got := pragma(t, a, "foreign_keys"); got != "1" {
+		t.Errorf("foreign_keys: got %v, want 1", got)
+	}
+	// Make the pool close its only connection, then use it again.
+	a.SetMaxIdleConns(0)
+	a.SetMaxIdleConns(1)
+	var x int
+	if err := a.QueryRowContext(ctx, "SELECT x FROM t").Scan(&x); err != nil || x != 42 {
+		t.Errorf("after a reconnect: got %d %v, want 42", x, err)
+	}
+}
+
+// Concurrent writers on a SQLite file never see "database is locked", even
+// when each transaction reads before it writes.
+func TestSQLiteConcurrentWriters(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.Open(t, dbtest.File)
+	if _, err := db.ExecContext(ctx, "CREATE TABLE counter (n INTEGER NOT NULL); INSERT INTO counter VALUES (0)"); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 32 {
+		wg.Go(func() {
+			for range 20 {
+				err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+					var n int
+					if err := tx.QueryRowContext(ctx, "SELECT n FROM counter").Scan(&n); err != nil {
+						return err
+					}
+					_, err := tx.ExecContext(ctx, "UPDATE counter SET n = ?", n+1)
+					return err
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT n FROM counter").Scan(&n); err != nil || n != 640 {
+		t.Errorf("counter: got %d %v, want 640 (no lost update)", n, err)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	ctx := context.Background()
+	if _, err := database.Open(ctx, ""); err == nil {
+		t.Error("empty DSN accepted")
+	}
+	_, err := database.Open(ctx, "postgres://gamekit:s3cret@127.0.0.1:1/nowhere?sslmode=disable")
+	if err == nil {
+		t.Fatal("unreachable PostgreSQL opened")
+	}
+	if strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("password in error: %v", err)
+	}
+	if _, err := database.Open(ctx, filepath.Join(t.TempDir(), "missing-dir", "x.db")); err == nil {
+		t.Error("SQLite in a missing directory opened")
+	}
+}
+
+func TestRedact(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"postgres://u:pw@host/db", "postgres://u:xxxxx@host/db"},
+		{"postgres://u@host/db", "postgres://u@host/db"},
+		{"game.db", "game.db"},
+	} {
+		if got := database.Redact(tc.in); got != tc.want {
+			t.Errorf("Redact(%q): got %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
+func files(m map[string]string) fstest.MapFS {
+	fsys := fstest.MapFS{}
+	for name, data := range m {
+		fsys["m/"+name] = &fstest.MapFile{Data: []byte(data)}
+	}
+	return fsys
+}
+
+func TestMigrations(t *testing.T) {
+	a, err := database.LoadMigrations(files(map[string]string{
+		"20260101000000_a.up.sql":   "CREATE TABLE a (id ID_PRIMARY_KEY, name TEXT);\nINSERT INTO a (name) VALUES ('x');\n",
+		"20260101000000_a.down.sql": "DROP TABLE a;\n",
+	}), "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clash, err := database.LoadMigrations(files(map[string]string{"20260101000000_b.up.sql": "SELECT 1;\n"}), "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := database.Merge(a, clash); err == nil || !strings.Contains(err.Error(), "clashes") {
+		t.Errorf("merging clashing versions: got %v, want a clash", err)
+	}
+	broken, err := database.LoadMigrations(files(map[string]string{
+		"20260102000000_broken.up.sql": "CREATE TABLE b (x INTEGER);\nTHIS IS NOT SQL;\n",
+	}), "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []map[string]string{{"1_short.up.sql": ""}, {"20260101000000_only.down.sql": ""}, {}} {
+		if _, err := database.LoadMigrations(files(bad), "m"); err == nil {
+			t.Errorf("LoadMigrations(%v) accepted", bad)
+		}
+	}
+
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		if n, err := database.Migrate(ctx, db, a); err != nil || n != 1 {
+			t.Fatalf("first migrate: got %d %v, want 1", n, err)
+		}
+		if n, err := database.Migrate(ctx, db, a); err != nil || n != 0 {
+			t.Errorf("second migrate: got %d %v, want 0", n, err)
+		}
+		var id int64
+		if err := db.QueryRowContext(ctx, "INSERT INTO a (name) VALUES ('y') RETURNING id").Scan(&id); err != nil || id != 2 {
+			t.Errorf("auto-assigned id: got %d %v, want 2", id, err)
+		}
+		// A failing migration leaves nothing behind and is not recorded.
+		if _, err := database.Migrate(ctx, db, a, broken); err == nil {
+			t.Fatal("broken migration applied")
+		}
+		if _, err := db.ExecContext(ctx, "SELECT x FROM b"); err == nil {
+			t.Error("half of a failed migration stayed")
+		}
+		if n, err := db.NewSelect().Table(database.MigrationsTable).Count(ctx); err != nil || n != 1 {
+			t.Errorf("recorded migrations: got %d %v, want 1", n, err)
+		}
+	})
+}

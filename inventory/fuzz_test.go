@@ -1,0 +1,67 @@
+package inventory_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gamekit/gamekit"
+	"github.com/gamekit/gamekit/internal/dbtest"
+	"github.com/gamekit/gamekit/inventory"
+)
+
+// FuzzItemWrite sends arbitrary bodies to PUT and PATCH /items/{id}/ as an
+// admin: the answer is never a server error, and the stored item is either
+// unchanged or valid and equal to what the answer says.
+func FuzzItemWrite(f *testing.F) {
+	for _, seed := range []string{
+		`{"name":"Guitar","weight":2.0}`, `{"weight":0}`, `{"name":""}`, `{"name":"x","name":"y"}`,
+		`{"weight":-1}`, `{"weight":1e308}`, `{"id":7,"name":"n","weight":1}`, `{"name":"\u0000"}`, `{} x`,
+	} {
+		f.Add(seed, true)
+		f.Add(seed, false)
+	}
+	db := dbtest.Open(f, dbtest.Memory, inventory.Migrations())
+	store := inventory.NewSQLStore(db)
+	h, err := inventory.NewHandler(store, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	item := inventory.Item{Name: "Guitar", Weight: 2}
+	if err := store.CreateItem(context.Background(), &item); err != nil {
+		f.Fatal(err)
+	}
+	admin := gamekit.Identity{UserID: 1, Username: "admin", Admin: true}
+	f.Fuzz(func(t *testing.T, body string, put bool) {
+		ctx := context.Background()
+		before, err := store.Item(ctx, item.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		method := "PATCH"
+		if put {
+			method = "PUT"
+		}
+		req := httptest.NewRequest(method, "/items/1/", strings.NewReader(body))
+		req = req.WithContext(gamekit.WithIdentity(req.Context(), admin))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		after, err := store.Item(ctx, item.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case rec.Code == 200:
+			if err := after.Validate(); err != nil {
+				t.Fatalf("%s %q stored an invalid item %+v: %v", method, body, after, err)
+			}
+		case rec.Code == 400 || rec.Code == 413:
+			if after != before {
+				t.Fatalf("%s %q refused with %d but changed %+v to %+v", method, body, rec.Code, before, after)
+			}
+		default:
+			t.Fatalf("%s %q: status %d %s", method, body, rec.Code, rec.Body)
+		}
+	})
+}
