@@ -8,7 +8,6 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/gamekit/gamekit"
-	"github.com/gamekit/gamekit/internal/database"
 )
 
 // DefaultGrantBatch is how many inventories one grant transaction serves:
@@ -73,7 +72,7 @@ func (s *SQLStore) GrantItems(ctx context.Context, g Grant) (int, error) {
 			return total, fmt.Errorf("inventory: grant %s: %w", g.Key, err)
 		}
 		var users []int64
-		err = database.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		err = changeItems(ctx, s.db, func(tx bun.Tx) error {
 			users = users[:0]
 			return grantBatch(ctx, tx, g, prefix, suffix, after, upTo, &users)
 		})
@@ -149,11 +148,16 @@ func grantBatch(ctx context.Context, tx bun.Tx, g Grant, prefix, suffix string, 
 	if len(*users) == 0 {
 		return nil
 	}
+	// CROSS JOIN makes SQLite walk the batch's inventories and look each
+	// one's item up by (grant_key, grant_user); left to choose, it walks
+	// every item of the grant so far for each batch, which is quadratic.
+	// PostgreSQL plans the same text freely.
 	_, err = tx.NewRaw(`INSERT INTO gamekit_inventory_items (inventory_id, item_id)
 		SELECT inv.id, item.id
 		FROM gamekit_inventories AS inv
-		JOIN gamekit_items AS item ON item.grant_key = ? AND item.grant_user = inv.user_id
-		WHERE inv.id > ? AND inv.id <= ?
+		CROSS JOIN gamekit_items AS item
+		WHERE item.grant_key = ? AND item.grant_user = inv.user_id
+			AND inv.id > ? AND inv.id <= ?
 		ON CONFLICT DO NOTHING`,
 		g.Key, after, upTo).Exec(ctx)
 	return err

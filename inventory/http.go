@@ -65,15 +65,17 @@ func NewHandler(store Store, opts *HandlerOptions) (*Handler, error) {
 	}
 	for _, route := range []struct {
 		path    string
-		handler http.HandlerFunc
+		handler http.Handler
 	}{
-		{"/items", h.items},
-		{"/items/{id}", h.item},
-		{"/inventories", h.inventories},
-		{"/inventories/{id}", h.inventory},
+		// The item list is the same for everyone and read far more often
+		// than items change.
+		{"/items", rest.VersionCache(store.ItemsVersion, http.HandlerFunc(h.items))},
+		{"/items/{id}", http.HandlerFunc(h.item)},
+		{"/inventories", http.HandlerFunc(h.inventories)},
+		{"/inventories/{id}", http.HandlerFunc(h.inventory)},
 	} {
-		h.mux.HandleFunc(route.path, route.handler)
-		h.mux.HandleFunc(route.path+"/{$}", route.handler)
+		h.mux.Handle(route.path, route.handler)
+		h.mux.Handle(route.path+"/{$}", route.handler)
 	}
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		rest.WriteError(w, r, gamekit.ErrNotFound)
@@ -214,6 +216,10 @@ func (h *Handler) inventories(w http.ResponseWriter, r *http.Request) {
 			// else's username finds nothing rather than an error.
 			opts.UserID = caller.UserID
 		}
+		if !caller.Admin && opts.Search == "" && opts.Sort == "" {
+			h.ownInventory(w, r, page, opts)
+			return
+		}
 		invs, err := h.store.Inventories(r.Context(), opts)
 		if err != nil {
 			rest.WriteError(w, r, err)
@@ -238,6 +244,24 @@ func (h *Handler) inventories(w http.ResponseWriter, r *http.Request) {
 	default:
 		rest.MethodNotAllowed(w, r)
 	}
+}
+
+// ownInventory answers a player's list of inventories, which holds at most
+// their own, with the store's single-row read.
+func (h *Handler) ownInventory(w http.ResponseWriter, r *http.Request, page rest.Page, opts ListOptions) {
+	invs := []Inventory{}
+	inv, err := h.store.InventoryOfUser(r.Context(), opts.UserID)
+	switch {
+	case errors.Is(err, ErrInventoryNotFound):
+	case err != nil:
+		rest.WriteError(w, r, err)
+		return
+	case opts.Username == "" || opts.Username == inv.Username:
+		invs = append(invs, inv)
+	}
+	count := len(invs)
+	invs = invs[min(page.Offset, count):]
+	rest.WriteList(w, r, page, invs, func() (int, error) { return count, nil })
 }
 
 func (h *Handler) inventory(w http.ResponseWriter, r *http.Request) {

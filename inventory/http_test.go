@@ -414,3 +414,59 @@ func TestNoUserDirectory(t *testing.T) {
 		t.Error("negative MaxRows accepted")
 	}
 }
+
+// The item list is served from a cache, yet every change shows at once,
+// whichever process (here: another store on the same database) made it.
+func TestItemListFollowsChanges(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		a := newAPI(t, db, nil)
+		other := inventory.NewSQLStore(db)
+		ctx := context.Background()
+		list := func() string {
+			t.Helper()
+			status, _, body := a.do("", "GET", "/api/items/", "")
+			if status != 200 {
+				t.Fatalf("GET /api/items/: %d %s", status, body)
+			}
+			var items []inventory.Item
+			json.Unmarshal([]byte(body), &items)
+			return names(items)
+		}
+		if got := list(); got != "Guitar,Piano" {
+			t.Fatalf("first list: got %v", got)
+		}
+		if got := list(); got != "Guitar,Piano" {
+			t.Errorf("cached list: got %v", got)
+		}
+		drum := mustItem(t, other, "Drum", 5)
+		if got := list(); got != "Guitar,Drum,Piano" {
+			t.Errorf("after create: got %v", got)
+		}
+		name := "Snare"
+		if _, err := other.UpdateItem(ctx, drum.ID, inventory.ItemChange{Name: &name}); err != nil {
+			t.Fatal(err)
+		}
+		if got := list(); got != "Guitar,Snare,Piano" {
+			t.Errorf("after update: got %v", got)
+		}
+		if err := other.DeleteItem(ctx, a.guitar.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := list(); got != "Snare,Piano" {
+			t.Errorf("after delete: got %v", got)
+		}
+		if _, err := other.Grant(ctx, "k", "Gift for {username}", 0, nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := list(); got != "Gift for alice,Gift for bob,Gift for admin,Snare,Piano" {
+			t.Errorf("after a grant: got %v", got)
+		}
+		// A failed change moves nothing on, and the list stays right.
+		if err := other.DeleteItem(ctx, 999); err == nil {
+			t.Fatal("deleted a missing item")
+		}
+		if got := list(); got != "Gift for alice,Gift for bob,Gift for admin,Snare,Piano" {
+			t.Errorf("after a failed delete: got %v", got)
+		}
+	}, inventory.Migrations())
+}

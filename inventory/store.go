@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/uptrace/bun"
 
@@ -23,9 +24,13 @@ type Store interface {
 	CountItems(ctx context.Context, opts ListOptions) (int, error)
 	UpdateItem(ctx context.Context, id int64, change ItemChange) (Item, error)
 	DeleteItem(ctx context.Context, id int64) error
+	// ItemsVersion changes whenever any item changes, so a list of items
+	// cached with one version is current while the version is the same.
+	ItemsVersion(ctx context.Context) (int64, error)
 
 	CreateInventory(ctx context.Context, inv *Inventory) error
 	Inventory(ctx context.Context, id int64) (Inventory, error)
+	InventoryOfUser(ctx context.Context, userID int64) (Inventory, error)
 	Inventories(ctx context.Context, opts ListOptions) ([]Inventory, error)
 	CountInventories(ctx context.Context, opts ListOptions) (int, error)
 	UpdateInventory(ctx context.Context, id int64, change InventoryChange) (Inventory, error)
@@ -58,6 +63,12 @@ type ListOptions struct {
 // SQLStore is the Store on a bun database, SQLite or PostgreSQL.
 type SQLStore struct {
 	db bun.IDB
+
+	// ownInventory is InventoryOfUser's query, prepared once on a *bun.DB:
+	// bun writes arguments into the SQL text, so SQLite would parse the
+	// statement anew on every read of the hottest query a player makes.
+	prepareOnce  sync.Once
+	ownInventory *sql.Stmt
 }
 
 var _ Store = (*SQLStore)(nil)
@@ -75,10 +86,11 @@ func (s *SQLStore) CreateItem(ctx context.Context, item *Item) error {
 		return err
 	}
 	item.ID = 0
-	if _, err := s.db.NewInsert().Model(item).Returning("id").Exec(ctx); err != nil {
-		return fmt.Errorf("inventory: create item: %w", err)
-	}
-	return nil
+	err := changeItems(ctx, s.db, func(tx bun.Tx) error {
+		_, err := tx.NewInsert().Model(item).Returning("id").Exec(ctx)
+		return err
+	})
+	return wrap(err, "create item")
 }
 
 // Item returns the item with the given id.
@@ -130,19 +142,21 @@ func (s *SQLStore) UpdateItem(ctx context.Context, id int64, change ItemChange) 
 	if err := change.validate(); err != nil {
 		return Item{}, err
 	}
-	item := Item{ID: id}
-	q := s.db.NewUpdate().Model(&item).WherePK().Returning("id, name, weight")
-	switch {
-	case change.Name != nil && change.Weight != nil:
-		q.Set("name = ?, weight = ?", *change.Name, *change.Weight)
-	case change.Name != nil:
-		q.Set("name = ?", *change.Name)
-	case change.Weight != nil:
-		q.Set("weight = ?", *change.Weight)
-	default:
+	if change.Name == nil && change.Weight == nil {
 		return s.Item(ctx, id)
 	}
-	if err := q.Scan(ctx); err != nil {
+	item := Item{ID: id}
+	err := changeItems(ctx, s.db, func(tx bun.Tx) error {
+		q := tx.NewUpdate().Model(&item).WherePK().Returning("id, name, weight")
+		if change.Name != nil {
+			q.Set("name = ?", *change.Name)
+		}
+		if change.Weight != nil {
+			q.Set("weight = ?", *change.Weight)
+		}
+		return q.Scan(ctx)
+	})
+	if err != nil {
 		return Item{}, notFound(err, ErrItemNotFound, "update item")
 	}
 	return item, nil
@@ -150,8 +164,32 @@ func (s *SQLStore) UpdateItem(ctx context.Context, id int64, change ItemChange) 
 
 // DeleteItem deletes an item; it leaves every inventory that held it.
 func (s *SQLStore) DeleteItem(ctx context.Context, id int64) error {
-	res, err := s.db.NewDelete().Model((*Item)(nil)).Where("id = ?", id).Exec(ctx)
-	return deleted(res, err, ErrItemNotFound, "delete item")
+	return changeItems(ctx, s.db, func(tx bun.Tx) error {
+		res, err := tx.NewDelete().Model((*Item)(nil)).Where("id = ?", id).Exec(ctx)
+		return deleted(res, err, ErrItemNotFound, "delete item")
+	})
+}
+
+// ItemsVersion returns the number that changes with every change of items.
+func (s *SQLStore) ItemsVersion(ctx context.Context) (int64, error) {
+	var version int64
+	err := s.db.NewSelect().Table("gamekit_items_version").Column("version").Where("id = 1").Scan(ctx, &version)
+	if err != nil {
+		return 0, fmt.Errorf("inventory: items version: %w", err)
+	}
+	return version, nil
+}
+
+// changeItems runs fn in a transaction that also moves the items version
+// on. The version row is locked first, so every transaction that changes
+// items takes its locks in the same order and none deadlocks another.
+func changeItems(ctx context.Context, db bun.IDB, fn func(tx bun.Tx) error) error {
+	return database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewUpdate().Table("gamekit_items_version").Set("version = version + 1").Where("id = 1").Exec(ctx); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
 }
 
 // CreateInventory stores a user's inventory with its items and sets its
@@ -189,6 +227,56 @@ func (s *SQLStore) Inventory(ctx context.Context, id int64) (Inventory, error) {
 		return Inventory{}, err
 	}
 	return invs[0], nil
+}
+
+// ownInventoryQuery reads a user's inventory with its items in one
+// statement. $1 binds by position in SQLite and PostgreSQL alike.
+const ownInventoryQuery = `SELECT inv.id, inv.username, link.item_id
+	FROM gamekit_inventories AS inv
+	LEFT JOIN gamekit_inventory_items AS link ON link.inventory_id = inv.id
+	WHERE inv.user_id = $1
+	ORDER BY link.item_id`
+
+// InventoryOfUser returns the inventory of the user with the given id.
+func (s *SQLStore) InventoryOfUser(ctx context.Context, userID int64) (Inventory, error) {
+	s.prepareOnce.Do(func() {
+		if db, ok := s.db.(*bun.DB); ok {
+			// On failure the statement stays nil and reads go through bun.
+			s.ownInventory, _ = db.DB.PrepareContext(context.WithoutCancel(ctx), ownInventoryQuery)
+		}
+	})
+	if s.ownInventory == nil {
+		invs, err := s.Inventories(ctx, ListOptions{UserID: userID})
+		if err != nil {
+			return Inventory{}, err
+		}
+		if len(invs) == 0 {
+			return Inventory{}, ErrInventoryNotFound
+		}
+		return invs[0], nil
+	}
+	rows, err := s.ownInventory.QueryContext(ctx, userID)
+	if err != nil {
+		return Inventory{}, fmt.Errorf("inventory: inventory of user: %w", err)
+	}
+	defer rows.Close()
+	inv := Inventory{UserID: userID, Items: []int64{}}
+	for rows.Next() {
+		var item sql.NullInt64
+		if err := rows.Scan(&inv.ID, &inv.Username, &item); err != nil {
+			return Inventory{}, fmt.Errorf("inventory: inventory of user: %w", err)
+		}
+		if item.Valid {
+			inv.Items = append(inv.Items, item.Int64)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return Inventory{}, fmt.Errorf("inventory: inventory of user: %w", err)
+	}
+	if inv.ID == 0 {
+		return Inventory{}, ErrInventoryNotFound
+	}
+	return inv, nil
 }
 
 var inventorySorts = map[string]string{

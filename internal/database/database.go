@@ -85,7 +85,8 @@ func openSQLite(path string) (*bun.DB, error) {
 	params := "_txlock=immediate" +
 		"&_pragma=busy_timeout(" + fmt.Sprint(BusyTimeout.Milliseconds()) + ")" +
 		"&_pragma=foreign_keys(1)" +
-		"&_pragma=synchronous(NORMAL)"
+		"&_pragma=synchronous(NORMAL)" +
+		"&_pragma=cache_size(-65536)"
 	var dsn string
 	if path == Memory {
 		// The memdb VFS keeps the database in memory under a name that every

@@ -10,6 +10,14 @@ CREATE TABLE gamekit_items (
 CREATE INDEX gamekit_items_weight_id ON gamekit_items (weight, id);
 CREATE UNIQUE INDEX gamekit_items_grant ON gamekit_items (grant_key, grant_user) WHERE grant_key IS NOT NULL;
 
+-- Bumped by every transaction that changes items, so a cached item list is
+-- known to be current with one point read, whichever process wrote.
+CREATE TABLE gamekit_items_version (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    version BIGINT NOT NULL
+);
+INSERT INTO gamekit_items_version (id, version) VALUES (1, 1);
+
 CREATE TABLE gamekit_inventories (
     id ID_PRIMARY_KEY,
     user_id BIGINT NOT NULL UNIQUE,
