@@ -1,0 +1,336 @@
+package accounts
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/gamekit/gamekit"
+	"github.com/gamekit/gamekit/internal/database"
+)
+
+// The defaults of Options, exported so a host can print them in its help
+// text or build its own values from them.
+const (
+	DefaultTokenLifetime          = 30 * 24 * time.Hour
+	DefaultMaxFailuresPerUsername = 5
+	DefaultMaxFailuresPerIP       = 30
+	DefaultFailureWindow          = time.Minute
+)
+
+// DefaultLimit is how many users a list returns when ListOptions.Limit is
+// 0: lists are never unbounded.
+const DefaultLimit = 1000
+
+// Options configure Accounts; nil means every default.
+type Options struct {
+	// TokenLifetime is how long an issued token is accepted. Defaults to
+	// 30 days.
+	TokenLifetime time.Duration
+
+	// BcryptCost is the work factor of new password hashes, between
+	// bcrypt.MinCost and bcrypt.MaxCost. Defaults to bcrypt.DefaultCost;
+	// tests use bcrypt.MinCost to stay fast. Hashes made at another cost
+	// keep working.
+	BcryptCost int
+
+	// DisableRegistration turns POST /auth/register/ away with 403, for a
+	// server whose users are created by an admin. Defaults to false:
+	// anyone may register. CreateUser works either way.
+	DisableRegistration bool
+
+	// MaxFailuresPerUsername is how many failed sign-ins a username may
+	// have within FailureWindow before further attempts for it are
+	// refused, right password or not. Defaults to 5.
+	MaxFailuresPerUsername int
+	// MaxFailuresPerIP is the same limit per client address (an IPv6
+	// address counts by its /64, which one client usually holds whole).
+	// Defaults to 30.
+	MaxFailuresPerIP int
+	// FailureWindow is the sliding window failures are counted in.
+	// Defaults to one minute.
+	FailureWindow time.Duration
+
+	// Now is the clock for token expiry, creation times and throttling.
+	// Defaults to time.Now; tests pass a clock they move by hand.
+	Now func() time.Time
+
+	// OnCreate, when set, is called by CreateUser inside the transaction
+	// that inserts the user, so the host can create what every user has
+	// (an inventory, a player) atomically: if OnCreate returns an error,
+	// CreateUser returns it and no user exists. It must do all its work
+	// through tx, and have no effect outside the database, because the
+	// transaction may be run again when the database aborts it in favour
+	// of a concurrent one. Defaults to nil.
+	OnCreate func(ctx context.Context, tx bun.Tx, u User) error
+}
+
+// Accounts holds the users of a host: it creates them, checks their
+// passwords, issues and checks tokens, and serves the sign-in routes and
+// middleware. It is safe for concurrent use.
+type Accounts struct {
+	db           bun.IDB
+	lifetime     time.Duration
+	cost         int
+	registration bool
+	maxPerUser   int
+	maxPerIP     int
+	now          func() time.Time
+	onCreate     func(ctx context.Context, tx bun.Tx, u User) error
+	throttle     *throttle
+	// dummyHash is compared against when a username does not exist, so
+	// signing in as nobody costs the same bcrypt time as a wrong password.
+	dummyHash []byte
+	mux       *http.ServeMux
+}
+
+// New returns the accounts stored in db, which must hold the tables of
+// Migrations. It reports an error for options out of range. It computes
+// one bcrypt hash at the configured cost, the stand-in compared against
+// when someone signs in as a user who does not exist.
+func New(db bun.IDB, opts *Options) (*Accounts, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	o := *opts
+	switch {
+	case o.TokenLifetime < 0:
+		return nil, errors.New("accounts: Options.TokenLifetime must not be negative")
+	case o.BcryptCost != 0 && (o.BcryptCost < bcrypt.MinCost || o.BcryptCost > bcrypt.MaxCost):
+		return nil, fmt.Errorf("accounts: Options.BcryptCost %d is outside %d..%d", o.BcryptCost, bcrypt.MinCost, bcrypt.MaxCost)
+	case o.MaxFailuresPerUsername < 0, o.MaxFailuresPerIP < 0:
+		return nil, errors.New("accounts: Options.MaxFailuresPerUsername and MaxFailuresPerIP must not be negative")
+	case o.FailureWindow < 0:
+		return nil, errors.New("accounts: Options.FailureWindow must not be negative")
+	}
+	a := &Accounts{
+		db:           db,
+		lifetime:     orDefault(o.TokenLifetime, DefaultTokenLifetime),
+		cost:         orDefault(o.BcryptCost, bcrypt.DefaultCost),
+		registration: !o.DisableRegistration,
+		maxPerUser:   orDefault(o.MaxFailuresPerUsername, DefaultMaxFailuresPerUsername),
+		maxPerIP:     orDefault(o.MaxFailuresPerIP, DefaultMaxFailuresPerIP),
+		now:          o.Now,
+		onCreate:     o.OnCreate,
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	a.throttle = newThrottle(orDefault(o.FailureWindow, DefaultFailureWindow), a.now)
+	var err error
+	if a.dummyHash, err = bcrypt.GenerateFromPassword([]byte(rand.Text()), a.cost); err != nil {
+		return nil, fmt.Errorf("accounts: %w", err)
+	}
+	a.mux = a.routes()
+	return a, nil
+}
+
+// orDefault returns v, or def when v is the zero value.
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// CreateUser validates username and password, stores the user with a bcrypt
+// hash of the password, and calls Options.OnCreate in the same transaction.
+// Bad input, a username already taken included, is a *gamekit.InvalidError
+// naming the field. Registration, the createsuperuser command and demo
+// content all create users here, so they share the rules.
+func (a *Accounts) CreateUser(ctx context.Context, username, password string, admin bool) (User, error) {
+	bad := &gamekit.InvalidError{}
+	validUsername(bad, username)
+	validPassword(bad, password)
+	if err := bad.Err(); err != nil {
+		return User{}, err
+	}
+	// Hash before the transaction: bcrypt takes tens of milliseconds, and
+	// SQLite has one writer.
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), a.cost)
+	if err != nil {
+		return User{}, fmt.Errorf("accounts: create user: %w", err)
+	}
+	row := userRow{
+		Username:     username,
+		PasswordHash: string(hash),
+		Admin:        admin,
+		CreatedAt:    a.now().UTC().Truncate(time.Microsecond), // as precise as PostgreSQL keeps it
+	}
+	err = database.RunInTx(ctx, a.db, func(ctx context.Context, tx bun.Tx) error {
+		row.ID = 0
+		if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
+			if database.IsUniqueViolation(err) {
+				return gamekit.Invalid("username", "A user with that username already exists.")
+			}
+			return err
+		}
+		if a.onCreate != nil {
+			return a.onCreate(ctx, tx, row.user())
+		}
+		return nil
+	})
+	if err != nil {
+		return User{}, wrap(err, "create user")
+	}
+	return row.user(), nil
+}
+
+// User returns the user with the given id, or ErrUserNotFound.
+func (a *Accounts) User(ctx context.Context, id int64) (User, error) {
+	row, err := a.userRow(ctx, "u.id = ?", id)
+	return row.user(), err
+}
+
+// UserByUsername returns the user with exactly this username (case
+// matters), or ErrUserNotFound.
+func (a *Accounts) UserByUsername(ctx context.Context, username string) (User, error) {
+	row, err := a.userRow(ctx, "u.username = ?", username)
+	return row.user(), err
+}
+
+func (a *Accounts) userRow(ctx context.Context, where string, arg any) (userRow, error) {
+	var row userRow
+	if err := a.db.NewSelect().Model(&row).Where(where, arg).Scan(ctx); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return userRow{}, ErrUserNotFound
+		}
+		return userRow{}, fmt.Errorf("accounts: find user: %w", err)
+	}
+	return row, nil
+}
+
+// SetPassword validates and stores a new password for a user, and revokes
+// every token the user holds in the same transaction: a password is
+// changed when it may be known to someone else, and so may the tokens
+// issued with it.
+func (a *Accounts) SetPassword(ctx context.Context, id int64, password string) error {
+	bad := &gamekit.InvalidError{}
+	validPassword(bad, password)
+	if err := bad.Err(); err != nil {
+		return err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), a.cost)
+	if err != nil {
+		return fmt.Errorf("accounts: set password: %w", err)
+	}
+	err = database.RunInTx(ctx, a.db, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model((*userRow)(nil)).Set("password_hash = ?", string(hash)).Where("id = ?", id).Exec(ctx)
+		if err := affected(res, err); err != nil {
+			return err
+		}
+		_, err = tx.NewDelete().Model((*tokenRow)(nil)).Where("user_id = ?", id).Exec(ctx)
+		return err
+	})
+	return wrap(err, "set password")
+}
+
+// SetAdmin grants or withdraws admin rights. Tokens already issued carry
+// the change from their next request, since the identity is read from the
+// user at every request.
+func (a *Accounts) SetAdmin(ctx context.Context, id int64, admin bool) error {
+	res, err := a.db.NewUpdate().Model((*userRow)(nil)).Set("admin = ?", admin).Where("id = ?", id).Exec(ctx)
+	return wrap(affected(res, err), "set admin")
+}
+
+// DeleteUser deletes a user and the user's tokens. What the host keeps for
+// the user elsewhere (an inventory, a player) is the host's to delete.
+func (a *Accounts) DeleteUser(ctx context.Context, id int64) error {
+	err := database.RunInTx(ctx, a.db, func(ctx context.Context, tx bun.Tx) error {
+		// The foreign key would cascade; deleting explicitly does not
+		// depend on SQLite's foreign_keys setting.
+		if _, err := tx.NewDelete().Model((*tokenRow)(nil)).Where("user_id = ?", id).Exec(ctx); err != nil {
+			return err
+		}
+		res, err := tx.NewDelete().Model((*userRow)(nil)).Where("id = ?", id).Exec(ctx)
+		return affected(res, err)
+	})
+	return wrap(err, "delete user")
+}
+
+// ListOptions select and page a list of users, always in order of id.
+type ListOptions struct {
+	// Search keeps users whose username contains it, ignoring ASCII case.
+	Search string
+	// Limit defaults to DefaultLimit; Offset skips users.
+	Limit, Offset int
+}
+
+// Users lists users by id, for an admin page.
+func (a *Accounts) Users(ctx context.Context, opts ListOptions) ([]User, error) {
+	var rows []userRow
+	q := a.db.NewSelect().Model(&rows)
+	search(q, opts.Search)
+	limit := opts.Limit
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	if err := q.OrderExpr("u.id ASC").Limit(int64(limit)).Offset(int64(max(opts.Offset, 0))).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("accounts: list users: %w", err)
+	}
+	users := make([]User, len(rows))
+	for i := range rows {
+		users[i] = rows[i].user()
+	}
+	return users, nil
+}
+
+// CountUsers counts the users opts.Search selects, for a paginated list.
+func (a *Accounts) CountUsers(ctx context.Context, opts ListOptions) (int, error) {
+	q := a.db.NewSelect().Model((*userRow)(nil))
+	search(q, opts.Search)
+	n, err := q.Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("accounts: count users: %w", err)
+	}
+	return int(n), nil
+}
+
+// search keeps users whose username contains text, ignoring ASCII case on
+// both databases (PostgreSQL's LIKE is case-sensitive, SQLite's is not).
+func search(q *bun.SelectQuery, text string) {
+	if text == "" {
+		return
+	}
+	escaped := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(text))
+	q.Where(`lower(u.username) LIKE ? ESCAPE '\'`, "%"+escaped+"%")
+}
+
+// affected turns a statement that touched no row into ErrUserNotFound.
+func affected(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrUserNotFound
+	}
+	return nil
+}
+
+// wrap names the operation on an unexpected error; errors of gamekit's
+// kinds already say what happened and pass unchanged.
+func wrap(err error, op string) error {
+	if err == nil {
+		return nil
+	}
+	for _, kind := range []error{gamekit.ErrNotFound, gamekit.ErrInvalid, gamekit.ErrConflict,
+		gamekit.ErrForbidden, gamekit.ErrUnauthenticated, gamekit.ErrRateLimited} {
+		if errors.Is(err, kind) {
+			return err
+		}
+	}
+	return fmt.Errorf("accounts: %s: %w", op, err)
+}

@@ -1,0 +1,75 @@
+// Package accounts is the example server's users: registration, bcrypt
+// passwords, opaque bearer tokens, throttled sign-in, and the HTTP
+// middleware that turns an Authorization header into a gamekit.Identity.
+// gamekit's domain packages never see any of it: they read the identity
+// from the request context. A host that has users of its own ignores this
+// package; a host that wants users imports it.
+//
+// # Users
+//
+// [Accounts.CreateUser] is the one way users are made (registration, the
+// createsuperuser command, demo content), so they share Django's rules: a
+// username is 1 to 150 letters, digits and @ . + - _, unique exactly as
+// written ("alice" and "Alice" are two users); a password has at least 8
+// characters, is not all digits, and has at most 72 bytes, since bcrypt
+// ignores the rest. Bad input is a *gamekit.InvalidError naming the field.
+//
+// Options.OnCreate runs in the transaction that inserts the user, so what
+// every user owns (an inventory, a player) is created with the user or not
+// at all:
+//
+//	acc, err := accounts.New(db, &accounts.Options{
+//		OnCreate: func(ctx context.Context, tx bun.Tx, u accounts.User) error {
+//			inv := inventory.Inventory{UserID: u.ID, Username: u.Username}
+//			return inventory.NewSQLStore(tx).CreateInventory(ctx, &inv)
+//		},
+//	})
+//
+// The tables (gamekit_users, gamekit_tokens) come as migrations from
+// [Migrations], which the host runs with every other package's.
+//
+// # Passwords
+//
+// Passwords are stored as bcrypt hashes at Options.BcryptCost.
+// [Accounts.Authenticate] answers a wrong password and an unknown username
+// with the same error after the same bcrypt work, so neither the answer nor
+// its timing tells which usernames exist.
+//
+// # Throttling
+//
+// Failed sign-ins are counted per username and per client address over a
+// sliding window (5 and 30 a minute by default). Past the limit, attempts
+// for that username or from that address are refused with a
+// *gamekit.RateLimitError (429 with Retry-After over HTTP), even with the
+// right password, until the window has passed. Only failures count, so a
+// client sending HTTP Basic credentials with every request is never slowed
+// by its own successes, and concurrent guesses cannot overtake the count.
+//
+// The counts live in memory, per process: behind a load balancer each
+// server counts on its own, and a restart forgets them. Memory is bounded:
+// counts are dropped once their window has passed, on the next sign-in.
+//
+// # Tokens
+//
+// [Accounts.IssueToken] returns 32 random bytes in base64url, of which only
+// a SHA-256 hash is stored: a copy of the database grants nothing. Tokens
+// expire (30 days by default) and are deleted when next presented after
+// that, or when the user is issued a new one; [Accounts.Revoke] signs a
+// client out, and changing a password revokes all of the user's tokens.
+//
+// # HTTP
+//
+// [Accounts.Middleware] accepts "Authorization: Basic" (so curl -u
+// user:password works, as with Django REST framework), "Bearer <token>" and
+// DRF's "Token <token>", and puts the caller's gamekit.Identity on the
+// request context; a request without the header goes on anonymous, bad
+// credentials are a 401. [Accounts.Handler] serves registration (403 when
+// Options.DisableRegistration is set), sign-in for a token, and sign-out:
+//
+//	mux.Handle("/api/auth/", http.StripPrefix("/api", acc.Handler()))
+//	srv := &http.Server{Handler: acc.Middleware(mux)}
+//
+// Throttling keys on the host of r.RemoteAddr; a host behind a reverse
+// proxy sets RemoteAddr to the client's address in its own middleware
+// first.
+package accounts

@@ -1,0 +1,195 @@
+package accounts_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/gamekit/gamekit/examples/server/accounts"
+	"github.com/gamekit/gamekit/internal/dbtest"
+)
+
+// serve mounts the accounts as the example server does: the routes under
+// /api (stripped), a route that shows who is calling, and the middleware
+// in front of everything.
+func serve(t *testing.T, acc *accounts.Accounts) *httptest.Server {
+	mux := http.NewServeMux()
+	mux.Handle("/api/auth/", http.StripPrefix("/api", acc.Handler()))
+	mux.Handle("/api/whoami/", whoami)
+	srv := httptest.NewServer(acc.Middleware(mux))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+type exchange struct {
+	name          string
+	method, path  string
+	authorization string
+	body          string
+	status        int
+	want          string // JSON; "" for an empty body
+}
+
+// check makes the request and compares the response with the one wanted,
+// returning its headers.
+func (x exchange) check(t *testing.T, srv *httptest.Server) http.Header {
+	t.Helper()
+	status, header, body := send(t, srv, x.method, x.path, x.authorization, x.body)
+	if status != x.status || (x.want == "" && body != "") || (x.want != "" && !jsonEqual(t, body, x.want)) {
+		t.Errorf("%s: got %v %s, want %v %s", x.name, status, body, x.status, x.want)
+	}
+	return header
+}
+
+func TestRegister(t *testing.T) {
+	t.Parallel()
+	run(t, nil, func(t *testing.T, e *env) {
+		srv := serve(t, e.acc)
+		for _, x := range []exchange{
+			{"register", "POST", "/api/auth/register/", "", `{"username": "alice", "password": "correct horse"}`, 201,
+				`{"id": 1, "username": "alice"}`},
+			{"without the slash", "POST", "/api/auth/register", "", `{"username": "bob", "password": "correct horse"}`, 201,
+				`{"id": 2, "username": "bob"}`},
+			{"taken", "POST", "/api/auth/register/", "", `{"username": "alice", "password": "correct horse"}`, 400,
+				`{"username": ["A user with that username already exists."]}`},
+			{"bad input", "POST", "/api/auth/register/", "", `{"username": "a b", "password": "1234"}`, 400,
+				`{"username": ["` + usernameChars + `"], "password": ["This password is too short. It must contain at least 8 characters.", "This password is entirely numeric."]}`},
+			{"73 bytes", "POST", "/api/auth/register/", "", `{"username": "carol", "password": "` + strings.Repeat("a", 73) + `"}`, 400,
+				`{"password": ["This password is too long. It must be at most 72 bytes (73 here; letters outside ASCII take 2 to 4 bytes each)."]}`},
+			{"missing fields", "POST", "/api/auth/register/", "", `{}`, 400,
+				`{"username": ["This field is required."], "password": ["This field is required."]}`},
+			{"unknown field", "POST", "/api/auth/register/", "", `{"username": "carol", "password": "correct horse", "admin": true}`, 400,
+				`{"admin": ["This field is not allowed."]}`},
+			{"wrong type", "POST", "/api/auth/register/", "", `{"username": 7, "password": "correct horse"}`, 400,
+				`{"username": ["Not a valid string."]}`},
+			{"not JSON", "POST", "/api/auth/register/", "", `username=carol`, 400,
+				`{"detail": "JSON parse error - expected a JSON object"}`},
+			{"GET", "GET", "/api/auth/register/", "", "", 405, `{"detail": "Method \"GET\" not allowed."}`},
+		} {
+			x.check(t, srv)
+		}
+		// Registered users are players, never admins, and can sign in.
+		u, err := e.acc.Authenticate(context.Background(), "alice", "correct horse", "")
+		if err != nil || u.Admin {
+			t.Errorf("registered alice: got %+v, %v, want a player", u, err)
+		}
+		if n, _ := e.acc.CountUsers(context.Background(), accounts.ListOptions{}); n != 2 {
+			t.Errorf("users: got %v, want 2", n)
+		}
+	})
+}
+
+func TestRegisterDisabled(t *testing.T) {
+	t.Parallel()
+	run(t, &accounts.Options{DisableRegistration: true}, func(t *testing.T, e *env) {
+		srv := serve(t, e.acc)
+		exchange{"disabled", "POST", "/api/auth/register/", "", `{"username": "alice", "password": "correct horse"}`, 403,
+			`{"detail": "Registration is disabled on this server."}`}.check(t, srv)
+		if n, _ := e.acc.CountUsers(context.Background(), accounts.ListOptions{}); n != 0 {
+			t.Errorf("users: got %v, want 0", n)
+		}
+		// An admin still creates users.
+		e.mustUser(t, "alice", "correct horse", false)
+	})
+}
+
+func TestObtainToken(t *testing.T) {
+	t.Parallel()
+	run(t, nil, func(t *testing.T, e *env) {
+		e.mustUser(t, "alice", "correct horse", false)
+		e.mustUser(t, "carol", "correct horse", false)
+		srv := serve(t, e.acc)
+		unable := `{"non_field_errors": ["Unable to log in with provided credentials."]}`
+		for _, path := range []string{"/api/auth/token/", "/api/auth/token"} {
+			status, _, body := send(t, srv, "POST", path, "", `{"username": "alice", "password": "correct horse"}`)
+			if status != 200 {
+				t.Fatalf("token at %s: got %v %s, want 200", path, status, body)
+			}
+			var got struct {
+				Token     string `json:"token"`
+				ExpiresAt string `json:"expires_at"`
+			}
+			if err := json.Unmarshal([]byte(body), &got); err != nil {
+				t.Fatalf("%s: %v", body, err)
+			}
+			if want := "2026-12-23T12:00:00Z"; got.ExpiresAt != want {
+				t.Errorf("expires_at: got %v, want %v", got.ExpiresAt, want)
+			}
+			exchange{"use the token", "GET", "/api/whoami/", "Bearer " + got.Token, "", 200,
+				`{"user_id": 1, "username": "alice", "admin": false}`}.check(t, srv)
+		}
+		for _, x := range []exchange{
+			{"wrong password", "POST", "/api/auth/token/", "", `{"username": "alice", "password": "wrong horse"}`, 400, unable},
+			{"unknown user", "POST", "/api/auth/token/", "", `{"username": "mallory", "password": "correct horse"}`, 400, unable},
+			{"missing fields", "POST", "/api/auth/token/", "", `{"username": "alice"}`, 400, `{"password": ["This field is required."]}`},
+			{"blank fields", "POST", "/api/auth/token/", "", `{"username": "", "password": ""}`, 400,
+				`{"username": ["This field may not be blank."], "password": ["This field may not be blank."]}`},
+			{"trailing data", "POST", "/api/auth/token/", "", `{"username": "alice", "password": "correct horse"} {}`, 400,
+				`{"detail": "JSON parse error - unexpected data after the JSON object"}`},
+			{"GET", "GET", "/api/auth/token/", "", "", 405, `{"detail": "Method \"GET\" not allowed."}`},
+		} {
+			x.check(t, srv)
+		}
+		for i := range 5 {
+			exchange{fmt.Sprintf("carol failure %d", i+1), "POST", "/api/auth/token/", "",
+				`{"username": "carol", "password": "wrong horse"}`, 400, unable}.check(t, srv)
+		}
+		e.clock.Advance(15 * time.Second)
+		header := exchange{"throttled", "POST", "/api/auth/token/", "", `{"username": "carol", "password": "correct horse"}`, 429,
+			`{"detail": "Request was throttled. Expected available in 45 seconds."}`}.check(t, srv)
+		if got, want := header.Get("Retry-After"), "45"; got != want {
+			t.Errorf("Retry-After: got %q, want %q", got, want)
+		}
+	})
+}
+
+func TestLogout(t *testing.T) {
+	t.Parallel()
+	run(t, nil, func(t *testing.T, e *env) {
+		alice := e.mustUser(t, "alice", "correct horse", false)
+		token, other := e.mustToken(t, alice.ID), e.mustToken(t, alice.ID)
+		srv := serve(t, e.acc)
+		noToken := `{"detail": "Sign out by sending the token to revoke: Authorization: Bearer <token>."}`
+		for _, x := range []exchange{
+			{"logout", "POST", "/api/auth/logout/", "Bearer " + token, "", 204, ""},
+			{"the token is revoked", "GET", "/api/whoami/", "Bearer " + token, "", 401, `{"detail": "Invalid token."}`},
+			{"again", "POST", "/api/auth/logout", "Bearer " + token, "", 401, `{"detail": "Invalid token."}`},
+			{"the other token still works", "GET", "/api/whoami/", "Token " + other, "", 200,
+				`{"user_id": 1, "username": "alice", "admin": false}`},
+			{"without a token", "POST", "/api/auth/logout/", "", "", 401, noToken},
+			{"with basic credentials", "POST", "/api/auth/logout/", basic("alice", "correct horse"), "", 401, noToken},
+			{"GET", "GET", "/api/auth/logout/", "Token " + other, "", 405, `{"detail": "Method \"GET\" not allowed."}`},
+			{"no such route", "POST", "/api/auth/nothing/", "", "", 404, `{"detail": "Not found."}`},
+			{"DRF's scheme", "POST", "/api/auth/logout/", "Token " + other, "", 204, ""},
+		} {
+			x.check(t, srv)
+		}
+	})
+}
+
+// TestLogoutWithoutMiddleware checks that the routes check tokens
+// themselves when the host does not put Middleware in front.
+func TestLogoutWithoutMiddleware(t *testing.T) {
+	t.Parallel()
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		e := newEnv(t, db, nil)
+		srv := httptest.NewServer(e.acc.Handler())
+		t.Cleanup(srv.Close)
+		alice := e.mustUser(t, "alice", "correct horse", false)
+		token := e.mustToken(t, alice.ID)
+		for _, x := range []exchange{
+			{"unknown token", "POST", "/auth/logout/", "Bearer nonsense", "", 401, `{"detail": "Invalid token."}`},
+			{"logout", "POST", "/auth/logout/", "Bearer " + token, "", 204, ""},
+			{"again", "POST", "/auth/logout/", "Bearer " + token, "", 401, `{"detail": "Invalid token."}`},
+		} {
+			x.check(t, srv)
+		}
+	}, accounts.Migrations())
+}

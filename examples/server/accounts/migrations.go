@@ -1,0 +1,24 @@
+package accounts
+
+import (
+	"embed"
+
+	"github.com/uptrace/bun/migrate"
+
+	"github.com/gamekit/gamekit/internal/database"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migrations returns the schema of the package's tables (gamekit_users and
+// gamekit_tokens) as bun migrations that run on SQLite and PostgreSQL alike.
+// A host merges them with the domain packages' and runs them with one
+// migrator.
+func Migrations() *migrate.Migrations {
+	set, err := database.LoadMigrations(migrationFiles, "migrations")
+	if err != nil {
+		panic(err) // the files are embedded: a bad one fails every test
+	}
+	return set
+}

@@ -1,0 +1,2 @@
+DROP TABLE gamekit_tokens;
+DROP TABLE gamekit_users;

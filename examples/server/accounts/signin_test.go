@@ -1,0 +1,195 @@
+package accounts_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gamekit/gamekit"
+	"github.com/gamekit/gamekit/examples/server/accounts"
+)
+
+func TestAuthenticate(t *testing.T) {
+	t.Parallel()
+	run(t, nil, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		alice := e.mustUser(t, "alice", "correct horse", false)
+		long := strings.Repeat("x", accounts.MaxPasswordBytes)
+		e.mustUser(t, "long", long, false)
+
+		got, err := e.acc.Authenticate(ctx, "alice", "correct horse", "192.0.2.1")
+		if err != nil || !reflect.DeepEqual(got, alice) {
+			t.Errorf("right password: got %+v, %v, want %+v", got, err, alice)
+		}
+		for _, tc := range []struct{ name, username, password string }{
+			{"wrong password", "alice", "wrong horse"},
+			{"unknown user", "mallory", "correct horse"},
+			{"username in another case", "Alice", "correct horse"},
+			{"empty password", "alice", ""},
+			// bcrypt would compare only the first 72 bytes and accept it.
+			{"a stored 72-byte password and more", "long", long + "y"},
+		} {
+			_, err := e.acc.Authenticate(ctx, tc.username, tc.password, "192.0.2.1")
+			if !errors.Is(err, accounts.ErrBadCredentials) || !errors.Is(err, gamekit.ErrUnauthenticated) {
+				t.Errorf("%s: got %v, want %v", tc.name, err, accounts.ErrBadCredentials)
+			}
+			if err != nil && err.Error() != "Invalid username/password." {
+				t.Errorf("%s: message %q, want %q", tc.name, err, "Invalid username/password.")
+			}
+		}
+		if _, err := e.acc.Authenticate(ctx, "long", long, ""); err != nil {
+			t.Errorf("72-byte password: got %v, want the user", err)
+		}
+	})
+}
+
+func TestThrottlePerUsername(t *testing.T) {
+	t.Parallel()
+	run(t, nil, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		e.mustUser(t, "alice", "correct horse", false)
+		e.mustUser(t, "bob", "correct horse", false)
+		// Successes do not count: HTTP Basic signs in on every request.
+		for i := range 20 {
+			if _, err := e.acc.Authenticate(ctx, "alice", "correct horse", "192.0.2.1"); err != nil {
+				t.Fatalf("success %d: got %v, want alice", i, err)
+			}
+		}
+		// Five failures, from five addresses so only the username's limit
+		// applies, spread over 40 seconds.
+		for i := range 5 {
+			_, err := e.acc.Authenticate(ctx, "alice", "wrong horse", fmt.Sprintf("192.0.2.%d", 10+i))
+			if !errors.Is(err, accounts.ErrBadCredentials) {
+				t.Fatalf("failure %d: got %v, want %v", i+1, err, accounts.ErrBadCredentials)
+			}
+			e.clock.Advance(10 * time.Second)
+		}
+		// Now at +50s: refused even with the right password, until the
+		// first failure (at +0s) is a minute old.
+		wantRetry(t, e, "alice", "correct horse", "192.0.2.99", 10*time.Second)
+		if _, err := e.acc.Authenticate(ctx, "bob", "correct horse", "192.0.2.10"); err != nil {
+			t.Errorf("bob from the same address: got %v, want bob", err)
+		}
+		e.clock.Advance(9 * time.Second)
+		wantRetry(t, e, "alice", "correct horse", "192.0.2.99", time.Second)
+		e.clock.Advance(time.Second)
+		if _, err := e.acc.Authenticate(ctx, "alice", "correct horse", "192.0.2.99"); err != nil {
+			t.Errorf("a minute after the first failure: got %v, want alice", err)
+		}
+		// The window slides: four failures are still in it, so one more
+		// reaches the limit again, until the second failure is a minute old.
+		if _, err := e.acc.Authenticate(ctx, "alice", "wrong", "192.0.2.99"); !errors.Is(err, accounts.ErrBadCredentials) {
+			t.Fatalf("sixth failure: got %v, want %v", err, accounts.ErrBadCredentials)
+		}
+		wantRetry(t, e, "alice", "correct horse", "192.0.2.99", 10*time.Second)
+	})
+}
+
+func TestThrottlePerIP(t *testing.T) {
+	t.Parallel()
+	run(t, nil, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		e.mustUser(t, "alice", "correct horse", false)
+		// 30 failures from one address, each for another username.
+		for i := range 30 {
+			if _, err := e.acc.Authenticate(ctx, fmt.Sprintf("guess%d", i), "password1", "192.0.2.1"); !errors.Is(err, accounts.ErrBadCredentials) {
+				t.Fatalf("failure %d: got %v, want %v", i+1, err, accounts.ErrBadCredentials)
+			}
+		}
+		wantRetry(t, e, "alice", "correct horse", "192.0.2.1", time.Minute)
+		// The same address written as an IPv4-mapped IPv6 address.
+		wantRetry(t, e, "alice", "correct horse", "::ffff:192.0.2.1", time.Minute)
+		if _, err := e.acc.Authenticate(ctx, "alice", "correct horse", "192.0.2.2"); err != nil {
+			t.Errorf("from another address: got %v, want alice", err)
+		}
+		// No address (a command-line tool): only the username counts.
+		if _, err := e.acc.Authenticate(ctx, "alice", "correct horse", ""); err != nil {
+			t.Errorf("without an address: got %v, want alice", err)
+		}
+		e.clock.Advance(time.Minute)
+		if _, err := e.acc.Authenticate(ctx, "alice", "correct horse", "192.0.2.1"); err != nil {
+			t.Errorf("a minute later: got %v, want alice", err)
+		}
+	})
+}
+
+func TestThrottleIPv6Prefix(t *testing.T) {
+	t.Parallel()
+	run(t, &accounts.Options{MaxFailuresPerIP: 2}, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		e.mustUser(t, "alice", "correct horse", false)
+		for _, ip := range []string{"2001:db8::1", "2001:db8::2:3"} {
+			if _, err := e.acc.Authenticate(ctx, "nobody"+ip, "password1", ip); !errors.Is(err, accounts.ErrBadCredentials) {
+				t.Fatalf("from %s: got %v, want %v", ip, err, accounts.ErrBadCredentials)
+			}
+		}
+		// Another address in the same /64 shares the count.
+		wantRetry(t, e, "alice", "correct horse", "2001:db8::ffff", time.Minute)
+		if _, err := e.acc.Authenticate(ctx, "alice", "correct horse", "2001:db8:0:1::1"); err != nil {
+			t.Errorf("from the next /64: got %v, want alice", err)
+		}
+	})
+}
+
+// TestThrottleConcurrent checks that guesses sent at once cannot all pass
+// the check before the first of them fails, and that successes sent at
+// once are all let through.
+func TestThrottleConcurrent(t *testing.T) {
+	t.Parallel()
+	run(t, nil, func(t *testing.T, e *env) {
+		e.mustUser(t, "alice", "correct horse", false)
+		e.mustUser(t, "bob", "correct horse", false)
+		outcomes := func(username, password string) map[string]int {
+			var mu sync.Mutex
+			counts := make(map[string]int)
+			var wg sync.WaitGroup
+			for i := range 20 {
+				wg.Go(func() {
+					_, err := e.acc.Authenticate(context.Background(), username, password, fmt.Sprintf("192.0.2.%d", i))
+					var kind string
+					switch {
+					case err == nil:
+						kind = "ok"
+					case errors.Is(err, accounts.ErrBadCredentials):
+						kind = "bad"
+					case errors.Is(err, gamekit.ErrRateLimited):
+						kind = "limited"
+					default:
+						kind = err.Error()
+					}
+					mu.Lock()
+					counts[kind]++
+					mu.Unlock()
+				})
+			}
+			wg.Wait()
+			return counts
+		}
+		if got, want := outcomes("alice", "wrong horse"), map[string]int{"bad": 5, "limited": 15}; !reflect.DeepEqual(got, want) {
+			t.Errorf("20 concurrent guesses: got %v, want %v", got, want)
+		}
+		if got, want := outcomes("bob", "correct horse"), map[string]int{"ok": 20}; !reflect.DeepEqual(got, want) {
+			t.Errorf("20 concurrent sign-ins: got %v, want %v", got, want)
+		}
+	})
+}
+
+// wantRetry checks that an attempt is refused as rate limited, with
+// retryAfter to wait.
+func wantRetry(t *testing.T, e *env, username, password, ip string, retryAfter time.Duration) {
+	t.Helper()
+	_, err := e.acc.Authenticate(context.Background(), username, password, ip)
+	var limited *gamekit.RateLimitError
+	if !errors.As(err, &limited) {
+		t.Errorf("Authenticate(%s from %s): got %v, want rate limited", username, ip, err)
+		return
+	}
+	if limited.RetryAfter != retryAfter {
+		t.Errorf("Authenticate(%s from %s): retry after %v, want %v", username, ip, limited.RetryAfter, retryAfter)
+	}
+}

@@ -1,0 +1,60 @@
+package accounts
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// TestThrottleSweep checks that the throttle forgets keys whose failures
+// have left the window, so memory follows recent failures only.
+func TestThrottleSweep(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	th := newThrottle(time.Minute, func() time.Time { return now })
+	attempt := func(name string, failed bool) {
+		t.Helper()
+		end, err := th.begin(context.Background(), throttleKey{name: name, limit: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		end(failed)
+	}
+	for i := range 1000 {
+		attempt(fmt.Sprintf("user:%d", i), true)
+	}
+	attempt("user:ok", false)
+	if got, want := th.size(), 1001; got != want {
+		t.Errorf("keys within the window: got %v, want %v", got, want)
+	}
+	now = now.Add(time.Minute)
+	attempt("user:new", true)
+	if got, want := th.size(), 1; got != want {
+		t.Errorf("keys a window later: got %v, want %v", got, want)
+	}
+	// A key keeps no more timestamps than its limit.
+	for range 100 {
+		attempt("user:many", true)
+		now = now.Add(time.Minute / 5)
+	}
+	if got := len(th.keys["user:many"].failures); got > 5 {
+		t.Errorf("timestamps of one key: got %v, want at most 5", got)
+	}
+}
+
+// TestThrottleWaitCancelled checks that an attempt waiting for attempts in
+// progress gives up with its context.
+func TestThrottleWaitCancelled(t *testing.T) {
+	th := newThrottle(time.Minute, time.Now)
+	key := throttleKey{name: "user:alice", limit: 1}
+	end, err := th.begin(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer end(false)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	if _, err := th.begin(ctx, key); err != context.DeadlineExceeded {
+		t.Errorf("waiting past the deadline: got %v, want %v", err, context.DeadlineExceeded)
+	}
+}

@@ -1,0 +1,217 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/migrate"
+
+	"github.com/gamekit/gamekit"
+	"github.com/gamekit/gamekit/examples/server/accounts"
+	"github.com/gamekit/gamekit/internal/database"
+	"github.com/gamekit/gamekit/internal/rest"
+	"github.com/gamekit/gamekit/inventory"
+)
+
+// migrations are every package's tables, run by one migrator.
+func migrations() []*migrate.Migrations {
+	return []*migrate.Migrations{inventory.Migrations(), accounts.Migrations()}
+}
+
+// openDB opens and migrates the database, and reports whether it was new.
+func openDB(ctx context.Context, dsn string, logger *slog.Logger) (db *bun.DB, fresh bool, err error) {
+	db, err = database.Open(ctx, dsn)
+	if err != nil {
+		return nil, false, err
+	}
+	sets := migrations()
+	applied, err := database.Migrate(ctx, db, sets...)
+	if err != nil {
+		db.Close()
+		return nil, false, err
+	}
+	total := 0
+	for _, set := range sets {
+		total += len(set.Sorted())
+	}
+	if applied > 0 {
+		logger.Info("database migrated", "db", database.Redact(dsn), "migrations", applied)
+	}
+	return db, applied == total, nil
+}
+
+// backend is the example server: gamekit's packages on one database.
+type backend struct {
+	db        *bun.DB
+	accounts  *accounts.Accounts
+	inventory *inventory.SQLStore
+	handler   http.Handler
+}
+
+// newBackend wires the packages together.
+func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts accounts.Options) (*backend, error) {
+	b := &backend{db: db, inventory: inventory.NewSQLStore(db)}
+	// Every new user gets an inventory, in the transaction that creates the
+	// user.
+	accountOpts.OnCreate = func(ctx context.Context, tx bun.Tx, u accounts.User) error {
+		return inventory.NewSQLStore(tx).CreateInventory(ctx, &inventory.Inventory{UserID: u.ID, Username: u.Username})
+	}
+	accountOpts.DisableRegistration = !cfg.register
+	var err error
+	if b.accounts, err = accounts.New(db, &accountOpts); err != nil {
+		return nil, err
+	}
+	items, err := inventory.NewHandler(b.inventory, &inventory.HandlerOptions{Users: usernames{b.accounts}})
+	if err != nil {
+		return nil, err
+	}
+
+	mux := http.NewServeMux()
+	api := apiRoot{}
+	api.mount(mux, items, "items", "inventories")
+	api.mount(mux, b.accounts.Handler(), "auth")
+	mux.Handle("GET /api/{$}", api)
+	mux.Handle("GET /api", api)
+	mux.HandleFunc("GET /healthz", b.healthz)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		rest.WriteError(w, r, gamekit.ErrNotFound)
+	})
+	b.handler = logRequests(logger, b.accounts.Middleware(mux))
+	return b, nil
+}
+
+// usernames lets the inventory API name the user of an inventory.
+type usernames struct{ *accounts.Accounts }
+
+func (u usernames) Username(ctx context.Context, id int64) (string, error) {
+	user, err := u.User(ctx, id)
+	return user.Username, err
+}
+
+// apiRoot is GET /api/: the absolute URL of every collection mounted, as
+// Django REST framework's router lists them.
+type apiRoot map[string]string
+
+// mount serves h under /api/ for each collection, with or without the
+// trailing slash; h sees paths without the /api prefix.
+func (root apiRoot) mount(mux *http.ServeMux, h http.Handler, collections ...string) {
+	h = http.StripPrefix("/api", h)
+	for _, c := range collections {
+		mux.Handle("/api/"+c, h)
+		mux.Handle("/api/"+c+"/", h)
+		if c != "auth" {
+			root[c] = "/api/" + c + "/"
+		}
+	}
+}
+
+func (root apiRoot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	urls := make(map[string]string, len(root))
+	for name, path := range root {
+		urls[name] = rest.AbsoluteURL(r, path)
+	}
+	rest.WriteJSON(w, r, http.StatusOK, urls)
+}
+
+// healthz answers 200 while the database answers, 503 otherwise.
+func (b *backend) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := b.db.PingContext(ctx); err != nil {
+		rest.WriteJSON(w, r, http.StatusServiceUnavailable, rest.Detail{Detail: "database unavailable"})
+		return
+	}
+	rest.WriteJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// serve runs the server until ctx is cancelled, then stops taking
+// connections, lets requests in flight finish (up to shutdownTimeout) and
+// closes the database.
+func serve(ctx context.Context, cfg config, getenv func(string) string, logger *slog.Logger) error {
+	db, fresh, err := openDB(ctx, cfg.db, logger)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	b, err := newBackend(db, cfg, logger, accounts.Options{})
+	if err != nil {
+		return err
+	}
+	if fresh && cfg.demo {
+		if err := b.createDemo(ctx, getenv("GAMEKIT_PASSWORD"), logger); err != nil {
+			return err
+		}
+	}
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           b.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("serving", "addr", ln.Addr().String(), "db", database.Redact(cfg.db))
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	<-done
+	logger.Info("stopped")
+	return nil
+}
+
+// shutdownTimeout bounds how long requests in flight may take to finish.
+const shutdownTimeout = 10 * time.Second
+
+func migrateCommand(ctx context.Context, cfg config, logger *slog.Logger) error {
+	db, _, err := openDB(ctx, cfg.db, logger)
+	if err != nil {
+		return err
+	}
+	logger.Info("database is up to date", "db", database.Redact(cfg.db))
+	return db.Close()
+}
+
+// logRequests logs every request once it is answered.
+func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)),
+			slog.String("remote", r.RemoteAddr))
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
+// Unwrap lets http.ResponseController reach the connection (for
+// websockets and flushing).
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

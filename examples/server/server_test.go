@@ -1,0 +1,363 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/gamekit/gamekit/examples/server/accounts"
+	"github.com/gamekit/gamekit/internal/dbtest"
+)
+
+const adminPassword = "correct horse battery"
+
+type site struct {
+	t   *testing.T
+	srv *httptest.Server
+	b   *backend
+}
+
+// newSite runs the backend with the demo content on db.
+func newSite(t *testing.T, db *bun.DB) *site {
+	t.Helper()
+	b, err := newBackend(db, config{register: true}, slog.New(slog.DiscardHandler), accounts.Options{BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.createDemo(context.Background(), adminPassword, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(b.handler)
+	t.Cleanup(srv.Close)
+	return &site{t: t, srv: srv, b: b}
+}
+
+func runSite(t *testing.T, fn func(t *testing.T, s *site)) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) { fn(t, newSite(t, db)) }, migrations()...)
+}
+
+// do sends a request with the given Authorization header ("" for none).
+func (s *site) do(auth, method, path, body string) (int, http.Header, string) {
+	s.t.Helper()
+	req, err := http.NewRequest(method, s.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := s.srv.Client().Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, res.Header, string(b)
+}
+
+func basic(user, password string) string {
+	req, _ := http.NewRequest("GET", "/", nil)
+	req.SetBasicAuth(user, password)
+	return req.Header.Get("Authorization")
+}
+
+// register signs a player up and returns a bearer Authorization header.
+func (s *site) register(username string) string {
+	s.t.Helper()
+	creds := fmt.Sprintf(`{"username":%q,"password":"p4ssword-%s"}`, username, username)
+	if status, _, body := s.do("", "POST", "/api/auth/register/", creds); status != 201 {
+		s.t.Fatalf("register %s: %d %s", username, status, body)
+	}
+	status, _, body := s.do("", "POST", "/api/auth/token/", creds)
+	var tok struct {
+		Token     string `json:"token"`
+		ExpiresAt string `json:"expires_at"`
+	}
+	if status != 200 || json.Unmarshal([]byte(body), &tok) != nil || tok.Token == "" || tok.ExpiresAt == "" {
+		s.t.Fatalf("token for %s: %d %s", username, status, body)
+	}
+	return "Bearer " + tok.Token
+}
+
+func jsonEqual(t *testing.T, got, want string) bool {
+	t.Helper()
+	var g, w any
+	if err := json.Unmarshal([]byte(got), &g); err != nil {
+		t.Errorf("not JSON: %q", got)
+		return false
+	}
+	if err := json.Unmarshal([]byte(want), &w); err != nil {
+		t.Fatalf("bad expectation %q", want)
+	}
+	return reflect.DeepEqual(g, w)
+}
+
+// The tutorial's curl session, with HTTP Basic as with Django REST
+// framework, gives the tutorial's JSON.
+func TestTutorialSession(t *testing.T) {
+	runSite(t, func(t *testing.T, s *site) {
+		admin := basic("admin", adminPassword)
+		status, _, body := s.do(admin, "GET", "/api/items/", "")
+		if want := `[{"id":1,"name":"Guitar","weight":2.0},{"id":2,"name":"Piano","weight":10.0}]`; status != 200 || !jsonEqual(t, body, want) {
+			t.Errorf("curl -u admin:... /api/items/: got %d %s, want %s", status, body, want)
+		}
+		status, _, body = s.do(admin, "GET", "/api/inventories/?username=admin", "")
+		if want := `[{"id":1,"user":1,"items":[1,2]}]`; status != 200 || !jsonEqual(t, body, want) {
+			t.Errorf("curl -u admin:... /api/inventories/?username=admin: got %d %s, want %s", status, body, want)
+		}
+		status, _, body = s.do("", "GET", "/api/", "")
+		want := fmt.Sprintf(`{"items":"%[1]s/api/items/","inventories":"%[1]s/api/inventories/"}`, s.srv.URL)
+		if status != 200 || !jsonEqual(t, body, want) {
+			t.Errorf("GET /api/: got %d %s, want %s", status, body, want)
+		}
+		if status, _, body := s.do("", "GET", "/healthz", ""); status != 200 || !jsonEqual(t, body, `{"status":"ok"}`) {
+			t.Errorf("GET /healthz: got %d %s", status, body)
+		}
+		if status, _, body := s.do("", "GET", "/nowhere", ""); status != 404 || !jsonEqual(t, body, `{"detail":"Not found."}`) {
+			t.Errorf("GET /nowhere: got %d %s", status, body)
+		}
+	})
+}
+
+// Who may do what, with real credentials: anonymous, a player, another
+// player and an admin against every route.
+func TestAuthorization(t *testing.T) {
+	runSite(t, func(t *testing.T, s *site) {
+		alice, bob := s.register("alice"), s.register("bob")
+		admin := basic("admin", adminPassword)
+		// alice's inventory is 2, bob's 3; the demo's items are 1 and 2.
+		callers := []struct {
+			name, auth string
+		}{{"anonymous", ""}, {"alice", alice}, {"bob", bob}, {"admin", admin}}
+		for _, tc := range []struct {
+			method, path, body string
+			want               [4]int // anonymous, alice, bob, admin
+		}{
+			{"GET", "/api/items/", "", [4]int{200, 200, 200, 200}},
+			{"GET", "/api/items/1/", "", [4]int{200, 200, 200, 200}},
+			{"POST", "/api/items/", `{"name":"Drum","weight":1}`, [4]int{401, 403, 403, 201}},
+			{"PUT", "/api/items/1/", `{"name":"Guitar","weight":2}`, [4]int{401, 403, 403, 200}},
+			{"PATCH", "/api/items/1/", `{"weight":2}`, [4]int{401, 403, 403, 200}},
+			{"GET", "/api/inventories/", "", [4]int{401, 200, 200, 200}},
+			{"GET", "/api/inventories/2/", "", [4]int{401, 200, 404, 200}},
+			{"GET", "/api/inventories/3/", "", [4]int{401, 404, 200, 200}},
+			{"PATCH", "/api/inventories/2/", `{"items":[1]}`, [4]int{401, 403, 403, 200}},
+			{"PUT", "/api/inventories/2/", `{"user":2,"items":[1]}`, [4]int{401, 403, 403, 200}},
+			{"POST", "/api/inventories/", `{"user":2}`, [4]int{401, 403, 403, 400}},
+			{"DELETE", "/api/items/99/", "", [4]int{401, 403, 403, 404}},
+			{"DELETE", "/api/inventories/99/", "", [4]int{401, 403, 403, 404}},
+		} {
+			for i, c := range callers {
+				if status, _, body := s.do(c.auth, tc.method, tc.path, tc.body); status != tc.want[i] {
+					t.Errorf("%s %s as %s: got %d %s, want %d", tc.method, tc.path, c.name, status, body, tc.want[i])
+				}
+			}
+		}
+		// A player sees only their own inventory, whatever they ask for.
+		for _, q := range []string{"", "?username=alice", "?username=bob", "?username=admin", "?limit=10"} {
+			_, _, body := s.do(alice, "GET", "/api/inventories/"+q, "")
+			if strings.Contains(body, `"user":1`) || strings.Contains(body, `"user":3`) {
+				t.Errorf("alice asking %q sees another's inventory: %s", q, body)
+			}
+		}
+		// Wrong credentials are refused, not served as anonymous.
+		for _, auth := range []string{basic("admin", "wrong"), "Bearer nonsense", "Digest x"} {
+			if status, _, _ := s.do(auth, "GET", "/api/items/", ""); status != 401 {
+				t.Errorf("%q: got %d, want 401", auth, status)
+			}
+		}
+	})
+}
+
+// Registering gives a player an inventory; logging out ends the token.
+func TestAccountLifecycle(t *testing.T) {
+	runSite(t, func(t *testing.T, s *site) {
+		carol := s.register("carol")
+		status, _, body := s.do(carol, "GET", "/api/inventories/", "")
+		if status != 200 || !jsonEqual(t, body, `[{"id":2,"user":2,"items":[]}]`) {
+			t.Errorf("carol's inventory: got %d %s", status, body)
+		}
+		if status, _, body := s.do("", "POST", "/api/auth/register/", `{"username":"carol","password":"another-pass"}`); status != 400 {
+			t.Errorf("second carol: got %d %s, want 400", status, body)
+		}
+		if status, _, _ := s.do(carol, "POST", "/api/auth/logout/", ""); status != 204 {
+			t.Errorf("logout: got %d, want 204", status)
+		}
+		if status, _, _ := s.do(carol, "GET", "/api/inventories/", ""); status != 401 {
+			t.Errorf("after logout: got %d, want 401", status)
+		}
+	})
+}
+
+// Sign-in attempts are throttled per username: the sixth failure within a
+// minute is answered 429 with Retry-After.
+func TestSignInThrottled(t *testing.T) {
+	db := dbtest.Open(t, dbtest.Memory, migrations()...)
+	s := newSite(t, db)
+	for i := range 5 {
+		if status, _, _ := s.do(basic("admin", "wrong"), "GET", "/api/items/", ""); status != 401 {
+			t.Fatalf("failure %d: got %d, want 401", i+1, status)
+		}
+	}
+	status, header, _ := s.do(basic("admin", adminPassword), "GET", "/api/items/", "")
+	if status != 429 || header.Get("Retry-After") == "" {
+		t.Errorf("after 5 failures: got %d Retry-After %q, want 429 with Retry-After", status, header.Get("Retry-After"))
+	}
+}
+
+func TestRegistrationOff(t *testing.T) {
+	db := dbtest.Open(t, dbtest.Memory, migrations()...)
+	b, err := newBackend(db, config{register: false}, slog.New(slog.DiscardHandler), accounts.Options{BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	b.handler.ServeHTTP(rec, httptest.NewRequest("POST", "/api/auth/register/", strings.NewReader(`{"username":"x","password":"p4ssword!"}`)))
+	if rec.Code != 403 {
+		t.Errorf("register with -register=false: got %d %s, want 403", rec.Code, rec.Body)
+	}
+}
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// The server starts on a new database with the demo content, serves, and
+// shuts down cleanly when told to; started again, it creates nothing twice.
+func TestServe(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "game.db")
+	for round := range 2 {
+		addr := freeAddr(t)
+		var logs syncBuffer
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			done <- run(ctx, []string{"-addr", addr}, env(map[string]string{"GAMEKIT_DB": dbPath, "GAMEKIT_PASSWORD": adminPassword}),
+				strings.NewReader(""), slog.New(slog.NewTextHandler(&logs, nil)))
+		}()
+		var res *http.Response
+		var err error
+		for range 100 {
+			if res, err = http.Get("http://" + addr + "/healthz"); err == nil {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if err != nil {
+			t.Fatalf("server never answered: %v\n%s", err, logs.String())
+		}
+		res.Body.Close()
+		req, _ := http.NewRequest("GET", "http://"+addr+"/api/items/", nil)
+		req.SetBasicAuth("admin", adminPassword)
+		if res, err = http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
+			t.Fatalf("items as admin: %v %v", res, err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if !jsonEqual(t, string(body), `[{"id":1,"name":"Guitar","weight":2},{"id":2,"name":"Piano","weight":10}]`) {
+			t.Errorf("round %d: items %s", round, body)
+		}
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("serve returned %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatal("serve did not stop")
+		}
+		created := strings.Contains(logs.String(), "demo content created")
+		if created != (round == 0) {
+			t.Errorf("round %d: demo content created = %v\n%s", round, created, logs.String())
+		}
+		if !strings.Contains(logs.String(), "stopped") {
+			t.Errorf("round %d: no clean stop in the log:\n%s", round, logs.String())
+		}
+	}
+}
+
+func TestCommands(t *testing.T) {
+	ctx := context.Background()
+	dbPath := filepath.Join(t.TempDir(), "game.db")
+	quiet := slog.New(slog.DiscardHandler)
+	none := env(nil)
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		wantErr string
+	}{
+		{"migrate", []string{"migrate", "-db", dbPath}, nil, ""},
+		{"migrate again", []string{"migrate"}, map[string]string{"GAMEKIT_DB": dbPath}, ""},
+		{"superuser", []string{"createsuperuser", "-db", dbPath, "-username", "root", "-password", "s3cret-pass"}, nil, ""},
+		{"superuser from env", []string{"createsuperuser", "-username", "root2"}, map[string]string{"GAMEKIT_DB": dbPath, "GAMEKIT_PASSWORD": "s3cret-pass"}, ""},
+		{"taken", []string{"createsuperuser", "-db", dbPath, "-username", "root", "-password", "s3cret-pass"}, nil, "already exists"},
+		{"no password, no terminal", []string{"createsuperuser", "-db", dbPath, "-username", "x"}, nil, "no password"},
+		{"no username", []string{"createsuperuser", "-db", dbPath, "-password", "s3cret-pass"}, nil, "-username is required"},
+		{"short password", []string{"createsuperuser", "-db", dbPath, "-username", "y", "-password", "short"}, nil, "password"},
+		{"unknown command", []string{"frobnicate"}, nil, "unknown command"},
+		{"unknown flag", []string{"migrate", "-nope"}, nil, "flag provided but not defined"},
+		{"bad env value", []string{"-addr", "127.0.0.1:0"}, map[string]string{"GAMEKIT_DEMO": "maybe"}, "GAMEKIT_DEMO"},
+	} {
+		getenv := none
+		if tc.env != nil {
+			getenv = env(tc.env)
+		}
+		err := run(ctx, tc.args, getenv, strings.NewReader(""), quiet)
+		if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+			t.Errorf("%s: got %v, want %q", tc.name, err, tc.wantErr)
+		}
+	}
+	// The flag on the command line wins over the environment.
+	cfgDB := filepath.Join(t.TempDir(), "flag.db")
+	err := run(ctx, []string{"migrate", "-db", cfgDB}, env(map[string]string{"GAMEKIT_DB": "/nonexistent/dir/x.db"}), nil, quiet)
+	if err != nil {
+		t.Errorf("flag over env: %v", err)
+	}
+}
