@@ -281,13 +281,14 @@ func TestServe(t *testing.T) {
 			done <- run(ctx, []string{"-addr", addr}, env(map[string]string{"GAMEKIT_DB": dbPath, "GAMEKIT_PASSWORD": adminPassword}),
 				strings.NewReader(""), slog.New(slog.NewTextHandler(&logs, nil)))
 		}()
+		// Starting hashes passwords at bcrypt's full cost, which takes
+		// seconds under the race detector: wait for it, up to a deadline.
 		var res *http.Response
 		var err error
-		for range 100 {
+		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 			if res, err = http.Get("http://" + addr + "/healthz"); err == nil {
 				break
 			}
-			time.Sleep(50 * time.Millisecond)
 		}
 		if err != nil {
 			t.Fatalf("server never answered: %v\n%s", err, logs.String())
