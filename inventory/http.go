@@ -48,7 +48,7 @@ type Handler struct {
 	store   Store
 	maxRows int
 	users   UserDirectory
-	mux     *http.ServeMux
+	mux     *rest.Mux
 }
 
 // NewHandler returns the API over store.
@@ -59,27 +59,16 @@ func NewHandler(store Store, opts *HandlerOptions) (*Handler, error) {
 	if opts.MaxRows < 0 {
 		return nil, errors.New("inventory: HandlerOptions.MaxRows must not be negative")
 	}
-	h := &Handler{store: store, maxRows: opts.MaxRows, users: opts.Users, mux: http.NewServeMux()}
+	h := &Handler{store: store, maxRows: opts.MaxRows, users: opts.Users, mux: rest.NewMux()}
 	if h.maxRows == 0 {
 		h.maxRows = rest.DefaultMaxRows
 	}
-	for _, route := range []struct {
-		path    string
-		handler http.Handler
-	}{
-		// The item list is the same for everyone and read far more often
-		// than items change.
-		{"/items", rest.VersionCache(store.ItemsVersion, http.HandlerFunc(h.items))},
-		{"/items/{id}", http.HandlerFunc(h.item)},
-		{"/inventories", http.HandlerFunc(h.inventories)},
-		{"/inventories/{id}", http.HandlerFunc(h.inventory)},
-	} {
-		h.mux.Handle(route.path, route.handler)
-		h.mux.Handle(route.path+"/{$}", route.handler)
-	}
-	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		rest.WriteError(w, r, gamekit.ErrNotFound)
-	})
+	// The item list is the same for everyone and read far more often than
+	// items change.
+	h.mux.Handle("/items", rest.VersionCache(store.ItemsVersion, http.HandlerFunc(h.items)))
+	h.mux.HandleFunc("/items/{id}", h.item)
+	h.mux.HandleFunc("/inventories", h.inventories)
+	h.mux.HandleFunc("/inventories/{id}", h.inventory)
 	return h, nil
 }
 

@@ -136,3 +136,14 @@ func Migrate(ctx context.Context, db *bun.DB, sets ...*migrate.Migrations) (int,
 	}
 	return len(group.Migrations), nil
 }
+
+// MustLoadMigrations is LoadMigrations for a package's embedded files,
+// which cannot fail at run time if they passed the package's tests: it
+// panics instead of returning an error.
+func MustLoadMigrations(fsys fs.FS, dir string) *migrate.Migrations {
+	set, err := LoadMigrations(fsys, dir)
+	if err != nil {
+		panic(err)
+	}
+	return set
+}

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/internal/database"
+	"github.com/gamekit/gamekit/internal/rest"
 )
 
 // The defaults of Options, exported so a host can print them in its help
@@ -89,7 +89,7 @@ type Accounts struct {
 	// dummyHash is compared against when a username does not exist, so
 	// signing in as nobody costs the same bcrypt time as a wrong password.
 	dummyHash []byte
-	mux       *http.ServeMux
+	mux       *rest.Mux
 }
 
 // New returns the accounts stored in db, which must hold the tables of

@@ -28,20 +28,11 @@ func (a *Accounts) Handler() http.Handler {
 	return a.mux
 }
 
-func (a *Accounts) routes() *http.ServeMux {
-	mux := http.NewServeMux()
-	for path, handler := range map[string]http.HandlerFunc{
-		"/auth/register": a.register,
-		"/auth/token":    a.token,
-		"/auth/logout":   a.logout,
-	} {
-		post := onlyPost(handler)
-		mux.Handle(path, post)
-		mux.Handle(path+"/{$}", post)
-	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		rest.WriteError(w, r, gamekit.ErrNotFound)
-	})
+func (a *Accounts) routes() *rest.Mux {
+	mux := rest.NewMux()
+	mux.Handle("/auth/register", onlyPost(a.register))
+	mux.Handle("/auth/token", onlyPost(a.token))
+	mux.Handle("/auth/logout", onlyPost(a.logout))
 	return mux
 }
 

@@ -1,0 +1,41 @@
+package rest
+
+import (
+	"net/http"
+
+	"github.com/gamekit/gamekit"
+)
+
+// Mux routes a package's API. A path is served with and without its
+// trailing slash, as Django REST framework clients expect, and a path that
+// matches nothing is answered with DRF's JSON 404 rather than ServeMux's
+// plain text.
+type Mux struct {
+	mux *http.ServeMux
+}
+
+// NewMux returns an empty Mux.
+func NewMux() *Mux {
+	m := &Mux{mux: http.NewServeMux()}
+	m.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		WriteError(w, r, gamekit.ErrNotFound)
+	})
+	return m
+}
+
+// Handle serves path (without a trailing slash, wildcards allowed, no
+// method) and path + "/" with h.
+func (m *Mux) Handle(path string, h http.Handler) {
+	m.mux.Handle(path, h)
+	m.mux.Handle(path+"/{$}", h)
+}
+
+// HandleFunc is Handle for a function.
+func (m *Mux) HandleFunc(path string, h http.HandlerFunc) {
+	m.Handle(path, h)
+}
+
+// ServeHTTP routes r.
+func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	m.mux.ServeHTTP(w, r)
+}
