@@ -12,12 +12,14 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/gamekit/gamekit/enemies"
 	"github.com/gamekit/gamekit/examples/server/accounts"
 	"github.com/gamekit/gamekit/inventory"
 )
 
 // createDemo fills a new database with the tutorial's content: the Guitar
-// and the Piano, and an admin named admin who holds both. The admin's
+// and the Piano, an admin named admin who holds both, and a wandering
+// monster. The admin's
 // password is password, or else a generated one, logged once.
 func (b *backend) createDemo(ctx context.Context, password string, logger *slog.Logger) error {
 	generated := password == ""
@@ -40,6 +42,10 @@ func (b *backend) createDemo(ctx context.Context, password string, logger *slog.
 		return fmt.Errorf("demo: the admin's inventory: %v", err)
 	}
 	if err := b.inventory.AddItems(ctx, invs[0].ID, ids...); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	monster := enemies.NewMonster()
+	if err := b.monsters.CreateMonster(ctx, &monster); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
 	if generated {

@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun/migrate"
 
 	"github.com/gamekit/gamekit"
+	"github.com/gamekit/gamekit/enemies"
 	"github.com/gamekit/gamekit/examples/server/accounts"
 	"github.com/gamekit/gamekit/internal/database"
 	"github.com/gamekit/gamekit/internal/rest"
@@ -20,7 +21,7 @@ import (
 
 // migrations are every package's tables, run by one migrator.
 func migrations() []*migrate.Migrations {
-	return []*migrate.Migrations{inventory.Migrations(), accounts.Migrations()}
+	return []*migrate.Migrations{inventory.Migrations(), enemies.Migrations(), accounts.Migrations()}
 }
 
 // openDB opens and migrates the database, and reports whether it was new.
@@ -50,12 +51,13 @@ type backend struct {
 	db        *bun.DB
 	accounts  *accounts.Accounts
 	inventory *inventory.SQLStore
+	monsters  *enemies.SQLStore
 	handler   http.Handler
 }
 
 // newBackend wires the packages together.
 func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts accounts.Options) (*backend, error) {
-	b := &backend{db: db, inventory: inventory.NewSQLStore(db)}
+	b := &backend{db: db, inventory: inventory.NewSQLStore(db), monsters: enemies.NewSQLStore(db, nil)}
 	// Every new user gets an inventory, in the transaction that creates the
 	// user.
 	accountOpts.OnCreate = func(ctx context.Context, tx bun.Tx, u accounts.User) error {
@@ -70,10 +72,15 @@ func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts account
 	if err != nil {
 		return nil, err
 	}
+	monsters, err := enemies.NewHandler(b.monsters, nil)
+	if err != nil {
+		return nil, err
+	}
 
 	mux := http.NewServeMux()
 	api := apiRoot{}
 	api.mount(mux, items, "items", "inventories")
+	api.mount(mux, monsters, "monsters")
 	api.mount(mux, b.accounts.Handler(), "auth")
 	mux.Handle("GET /api/{$}", api)
 	mux.Handle("GET /api", api)

@@ -124,9 +124,13 @@ func TestTutorialSession(t *testing.T) {
 			t.Errorf("curl -u admin:... /api/inventories/?username=admin: got %d %s, want %s", status, body, want)
 		}
 		status, _, body = s.do("", "GET", "/api/", "")
-		want := fmt.Sprintf(`{"items":"%[1]s/api/items/","inventories":"%[1]s/api/inventories/"}`, s.srv.URL)
+		want := fmt.Sprintf(`{"items":"%[1]s/api/items/","inventories":"%[1]s/api/inventories/","monsters":"%[1]s/api/monsters/"}`, s.srv.URL)
 		if status != 200 || !jsonEqual(t, body, want) {
 			t.Errorf("GET /api/: got %d %s, want %s", status, body, want)
+		}
+		status, _, body = s.do("", "GET", "/api/monsters/", "")
+		if want := `[{"id":1,"state":"wandering","user_being_attacked":null,"health_points":10}]`; status != 200 || !jsonEqual(t, body, want) {
+			t.Errorf("GET /api/monsters/: got %d %s, want %s", status, body, want)
 		}
 		if status, _, body := s.do("", "GET", "/healthz", ""); status != 200 || !jsonEqual(t, body, `{"status":"ok"}`) {
 			t.Errorf("GET /healthz: got %d %s", status, body)
@@ -163,6 +167,12 @@ func TestAuthorization(t *testing.T) {
 			{"PUT", "/api/inventories/2/", `{"user":2,"items":[1]}`, [4]int{401, 403, 403, 200}},
 			{"POST", "/api/inventories/", `{"user":2}`, [4]int{401, 403, 403, 400}},
 			{"DELETE", "/api/items/99/", "", [4]int{401, 403, 403, 404}},
+			{"GET", "/api/monsters/1/", "", [4]int{200, 200, 200, 200}},
+			{"GET", "/api/monsters/graph/", "", [4]int{200, 200, 200, 200}},
+			{"PATCH", "/api/monsters/1/", `{"health_points":9}`, [4]int{401, 403, 403, 200}},
+			{"POST", "/api/monsters/1/attack/", `{"user":2}`, [4]int{401, 403, 403, 200}},
+			{"POST", "/api/monsters/1/wander/", "", [4]int{401, 403, 403, 200}},
+			{"GET", "/api/monsters/1/history/", "", [4]int{200, 200, 200, 200}},
 			{"DELETE", "/api/inventories/99/", "", [4]int{401, 403, 403, 404}},
 		} {
 			for i, c := range callers {

@@ -1,0 +1,20 @@
+package enemies
+
+import (
+	"embed"
+
+	"github.com/uptrace/bun/migrate"
+
+	"github.com/gamekit/gamekit/internal/database"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migrations returns the schema of the package's tables (gamekit_monsters
+// and gamekit_monster_transitions, the history) as bun migrations that run
+// on SQLite and PostgreSQL alike. A host merges them with the other
+// packages' and runs them with one migrator.
+func Migrations() *migrate.Migrations {
+	return database.MustLoadMigrations(migrationFiles, "migrations")
+}

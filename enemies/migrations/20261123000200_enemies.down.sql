@@ -1,0 +1,2 @@
+DROP TABLE gamekit_monster_transitions;
+DROP TABLE gamekit_monsters;
