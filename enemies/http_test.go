@@ -3,31 +3,21 @@ package enemies_test
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/uptrace/bun"
 
-	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/enemies"
+	"github.com/gamekit/gamekit/internal/apitest"
 	"github.com/gamekit/gamekit/internal/dbtest"
 )
-
-// The callers of the API tests. The host's authentication is not under
-// test here: a header names who is calling, as a host's middleware would
-// after checking credentials.
-var callers = map[string]gamekit.Identity{
-	"alice": {UserID: 1, Username: "alice"},
-	"admin": {UserID: 3, Username: "admin", Admin: true},
-}
 
 type api struct {
 	t      *testing.T
 	env    *env
-	srv    *httptest.Server
+	srv    *apitest.Server
 	m      enemies.Monster // a wandering monster
 	mURL   string
 	notOne string // a URL of no monster
@@ -48,13 +38,7 @@ func newAPI(t *testing.T, db *bun.DB, opts *enemies.HandlerOptions) *api {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/api/", http.StripPrefix("/api", h))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if id, ok := callers[r.Header.Get("X-Caller")]; ok {
-			r = r.WithContext(gamekit.WithIdentity(r.Context(), id))
-		}
-		mux.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
+	srv := apitest.Serve(t, apitest.WithCallers(mux))
 	a := &api{t: t, env: e, srv: srv, m: mustMonster(t, e.store)}
 	a.mURL = fmt.Sprintf("/api/monsters/%d/", a.m.ID)
 	a.notOne = fmt.Sprintf("/api/monsters/%d/", a.m.ID+100)
@@ -62,34 +46,10 @@ func newAPI(t *testing.T, db *bun.DB, opts *enemies.HandlerOptions) *api {
 	return a
 }
 
-// do sends a request as caller ("" for anonymous) and returns the status,
-// headers and body.
+// do sends a request as one of apitest.Callers ("" for anonymous).
 func (a *api) do(caller, method, path, body string) (int, http.Header, string) {
 	a.t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, a.srv.URL+path, r)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	if caller != "" {
-		req.Header.Set("X-Caller", caller)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := a.srv.Client().Do(req)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	return res.StatusCode, res.Header, string(b)
+	return a.srv.Do(apitest.As(caller), method, path, body)
 }
 
 type call struct {
@@ -102,7 +62,7 @@ func (a *api) check(calls []call) {
 	a.t.Helper()
 	for _, tc := range calls {
 		status, _, body := a.do(tc.caller, tc.method, tc.path, tc.body)
-		if status != tc.status || (tc.want != "" && !jsonEqual(a.t, body, tc.want)) {
+		if status != tc.status || (tc.want != "" && !apitest.JSONEqual(a.t, body, tc.want)) {
 			a.t.Errorf("%s %s %s as %q: got %d %s, want %d %s", tc.method, tc.path, tc.body, tc.caller, status, body, tc.status, tc.want)
 		}
 	}
@@ -263,7 +223,7 @@ func TestPagination(t *testing.T) {
 		status, _, body = a.do("", "GET", "/api/monsters/?offset=2&ordering=id", "")
 		want := fmt.Sprintf(`{"count":3,"next":null,"previous":"%s/api/monsters/?limit=2&ordering=id",
 			"results":[{"id":%d,"state":"wandering","user_being_attacked":null,"health_points":10}]}`, a.srv.URL, third.ID)
-		if status != 200 || !jsonEqual(t, body, want) {
+		if status != 200 || !apitest.JSONEqual(t, body, want) {
 			t.Errorf("envelope: got %d %s, want %s", status, body, want)
 		}
 		for range 2 {

@@ -3,7 +3,6 @@ package enemies_test
 import (
 	"context"
 	"encoding/json"
-	"reflect"
 	"sync"
 	"testing"
 
@@ -72,21 +71,6 @@ func mustMonster(t testing.TB, s enemies.Store) enemies.Monster {
 }
 
 func userID(id int64) *int64 { return &id }
-
-// jsonEqual reports whether two JSON texts hold the same value, numbers
-// compared as numbers.
-func jsonEqual(t *testing.T, got, want string) bool {
-	t.Helper()
-	var g, w any
-	if err := json.Unmarshal([]byte(got), &g); err != nil {
-		t.Errorf("response is not JSON: %v: %q", err, got)
-		return false
-	}
-	if err := json.Unmarshal([]byte(want), &w); err != nil {
-		t.Fatalf("bad expectation %q: %v", want, err)
-	}
-	return reflect.DeepEqual(g, w)
-}
 
 // mustJSON encodes v.
 func mustJSON(t *testing.T, v any) string {

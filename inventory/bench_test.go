@@ -15,6 +15,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/gamekit/gamekit"
+	"github.com/gamekit/gamekit/internal/apitest"
 	"github.com/gamekit/gamekit/internal/dbtest"
 	"github.com/gamekit/gamekit/inventory"
 )
@@ -154,7 +155,7 @@ func BenchmarkItemsList(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	gamekitHost := benchHost(h, callers)
+	gamekitHost := benchHost(h, apitest.Callers)
 	const path = "/api/items/"
 	reply := benchCapture(b, gamekitHost, "", path)
 	var items []inventory.Item
@@ -166,7 +167,7 @@ func BenchmarkItemsList(b *testing.B) {
 		name string
 		h    http.Handler
 	}{
-		{"limit", benchHost(reply, callers)},
+		{"limit", benchHost(reply, apitest.Callers)},
 		{"gamekit", gamekitHost},
 	} {
 		srv := benchServe(b, v.h)
@@ -200,7 +201,7 @@ func BenchmarkInventoryByUsername(b *testing.B) {
 		JOIN gamekit_items AS item ON (item.id - 1) / ? + 1 = inv.id`, perPlayer)
 
 	ids := make(map[string]gamekit.Identity, players)
-	ids["alice"] = callers["alice"]
+	ids["alice"] = apitest.Callers["alice"]
 	for n := 2; n <= players; n++ {
 		ids[benchPlayer(n)] = gamekit.Identity{UserID: int64(n), Username: benchPlayer(n)}
 	}

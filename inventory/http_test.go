@@ -8,25 +8,16 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/uptrace/bun"
 
 	"github.com/gamekit/gamekit"
+	"github.com/gamekit/gamekit/internal/apitest"
 	"github.com/gamekit/gamekit/internal/dbtest"
 	"github.com/gamekit/gamekit/inventory"
 )
-
-// The callers of the API tests. The host's authentication is not under
-// test here: a header names who is calling, as a host's middleware would
-// after checking credentials.
-var callers = map[string]gamekit.Identity{
-	"alice": {UserID: 1, Username: "alice"},
-	"bob":   {UserID: 2, Username: "bob"},
-	"admin": {UserID: 3, Username: "admin", Admin: true},
-}
 
 type users map[int64]string
 
@@ -41,7 +32,7 @@ func (u users) Username(_ context.Context, id int64) (string, error) {
 type api struct {
 	t     *testing.T
 	store *inventory.SQLStore
-	srv   *httptest.Server
+	srv   *apitest.Server
 	// The tutorial's content: Guitar and Piano; alice holds the guitar,
 	// admin both, bob nothing.
 	guitar, piano       inventory.Item
@@ -72,13 +63,7 @@ func newAPI(t *testing.T, db *bun.DB, opts *inventory.HandlerOptions) *api {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/api/", http.StripPrefix("/api", h))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if id, ok := callers[r.Header.Get("X-Caller")]; ok {
-			r = r.WithContext(gamekit.WithIdentity(r.Context(), id))
-		}
-		mux.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
+	srv := apitest.Serve(t, apitest.WithCallers(mux))
 	a := &api{t: t, store: store, srv: srv}
 	a.guitar = mustItem(t, store, "Guitar", 2)
 	a.piano = mustItem(t, store, "Piano", 10)
@@ -92,48 +77,10 @@ func newAPI(t *testing.T, db *bun.DB, opts *inventory.HandlerOptions) *api {
 	return a
 }
 
-// do sends a request as caller ("" for anonymous) and returns the status,
-// headers and body.
+// do sends a request as one of apitest.Callers ("" for anonymous).
 func (a *api) do(caller, method, path, body string) (int, http.Header, string) {
 	a.t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, a.srv.URL+path, r)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	if caller != "" {
-		req.Header.Set("X-Caller", caller)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := a.srv.Client().Do(req)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	return res.StatusCode, res.Header, string(b)
-}
-
-// jsonEqual compares two JSON texts as JSON, numbers as numbers.
-func jsonEqual(t *testing.T, got, want string) bool {
-	t.Helper()
-	var g, w any
-	if err := json.Unmarshal([]byte(got), &g); err != nil {
-		t.Errorf("response is not JSON: %v: %q", err, got)
-		return false
-	}
-	if err := json.Unmarshal([]byte(want), &w); err != nil {
-		t.Fatalf("bad expectation %q: %v", want, err)
-	}
-	return reflect.DeepEqual(g, w)
+	return a.srv.Do(apitest.As(caller), method, path, body)
 }
 
 // The tutorial's two curl calls give the tutorial's JSON.
@@ -141,12 +88,12 @@ func TestTutorialCalls(t *testing.T) {
 	runAPI(t, nil, func(t *testing.T, a *api) {
 		status, _, body := a.do("admin", "GET", "/api/items/", "")
 		want := fmt.Sprintf(`[{"id":%d,"name":"Guitar","weight":2.0},{"id":%d,"name":"Piano","weight":10.0}]`, a.guitar.ID, a.piano.ID)
-		if status != 200 || !jsonEqual(t, body, want) {
+		if status != 200 || !apitest.JSONEqual(t, body, want) {
 			t.Errorf("GET /api/items/: got %d %s, want 200 %s", status, body, want)
 		}
 		status, _, body = a.do("admin", "GET", "/api/inventories/?username=admin", "")
 		want = fmt.Sprintf(`[{"id":%d,"user":3,"items":[%d,%d]}]`, a.adminInv.ID, a.guitar.ID, a.piano.ID)
-		if status != 200 || !jsonEqual(t, body, want) {
+		if status != 200 || !apitest.JSONEqual(t, body, want) {
 			t.Errorf("GET /api/inventories/?username=admin: got %d %s, want 200 %s", status, body, want)
 		}
 	})
@@ -222,7 +169,7 @@ func TestRoutes(t *testing.T) {
 			{"admin", "DELETE", "/api/inventories/999/", "", 404, notFound},
 		} {
 			status, _, body := a.do(tc.caller, tc.method, tc.path, tc.body)
-			if status != tc.status || (tc.want != "" && !jsonEqual(t, body, tc.want)) {
+			if status != tc.status || (tc.want != "" && !apitest.JSONEqual(t, body, tc.want)) {
 				t.Errorf("%s %s %s as %q: got %d %s, want %d %s", tc.method, tc.path, tc.body, tc.caller, status, body, tc.status, tc.want)
 			}
 		}
@@ -243,12 +190,12 @@ func TestInventoryWrites(t *testing.T) {
 		}
 		status, _, body = a.do("admin", "PATCH", a.aliceURL, fmt.Sprintf(`{"items":[%d,%d]}`, a.piano.ID, a.guitar.ID))
 		want := fmt.Sprintf(`{"id":%d,"user":1,"items":[%d,%d]}`, a.aliceInv.ID, a.guitar.ID, a.piano.ID)
-		if status != 200 || !jsonEqual(t, body, want) {
+		if status != 200 || !apitest.JSONEqual(t, body, want) {
 			t.Errorf("PATCH items: got %d %s, want %s", status, body, want)
 		}
 		// What a client read, sent back with a change, is accepted.
 		status, _, body = a.do("admin", "PUT", a.aliceURL, fmt.Sprintf(`{"id":%d,"user":1,"items":[]}`, a.aliceInv.ID))
-		if status != 200 || !jsonEqual(t, body, fmt.Sprintf(`{"id":%d,"user":1,"items":[]}`, a.aliceInv.ID)) {
+		if status != 200 || !apitest.JSONEqual(t, body, fmt.Sprintf(`{"id":%d,"user":1,"items":[]}`, a.aliceInv.ID)) {
 			t.Errorf("PUT: got %d %s", status, body)
 		}
 		if status, _, _ := a.do("admin", "DELETE", a.aliceURL, ""); status != 204 {
@@ -288,7 +235,7 @@ func TestBadBodies(t *testing.T) {
 		} {
 			for _, method := range []string{"PUT", "PATCH"} {
 				status, _, body := a.do("admin", method, a.guitarURL, tc.body)
-				if status != tc.status || (tc.want != "" && !jsonEqual(t, body, tc.want)) {
+				if status != tc.status || (tc.want != "" && !apitest.JSONEqual(t, body, tc.want)) {
 					t.Errorf("%s %s: got %d %.200s, want %d %s", method, tc.name, status, body, tc.status, tc.want)
 				}
 			}
@@ -309,7 +256,7 @@ func TestBadBodies(t *testing.T) {
 		}
 		req, _ := http.NewRequest("POST", a.srv.URL+"/api/items/", strings.NewReader(`name=x&weight=1`))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("X-Caller", "admin")
+		req.Header.Set("Authorization", apitest.As("admin"))
 		res, err := a.srv.Client().Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -337,13 +284,13 @@ func TestPagination(t *testing.T) {
 		status, _, body = a.do("", "GET", "/api/items/?limit=1&offset=1", "")
 		want := fmt.Sprintf(`{"count":3,"next":"%[1]s/api/items/?limit=1&offset=2","previous":"%[1]s/api/items/?limit=1",
 			"results":[{"id":%[2]d,"name":"Piano","weight":10}]}`, a.srv.URL, a.piano.ID)
-		if status != 200 || !jsonEqual(t, body, want) {
+		if status != 200 || !apitest.JSONEqual(t, body, want) {
 			t.Errorf("envelope: got %d %s, want %s", status, body, want)
 		}
 		status, _, body = a.do("", "GET", "/api/items/?offset=2", "")
 		want = fmt.Sprintf(`{"count":3,"next":null,"previous":"%s/api/items/?limit=2",
 			"results":[{"id":%d,"name":"Drum","weight":20}]}`, a.srv.URL, drum.ID)
-		if status != 200 || !jsonEqual(t, body, want) {
+		if status != 200 || !apitest.JSONEqual(t, body, want) {
 			t.Errorf("last page: got %d %s, want %s", status, body, want)
 		}
 		if status, _, body := a.do("", "GET", "/api/items/?limit=100", ""); status != 200 || !strings.Contains(body, `"next":"`) {
@@ -359,7 +306,7 @@ func TestPagination(t *testing.T) {
 			t.Errorf("inventories envelope: got %d %s", status, body)
 		}
 		status, _, body = a.do("", "GET", "/api/items/?search=PIA&ordering=-weight", "")
-		if status != 200 || !jsonEqual(t, body, fmt.Sprintf(`[{"id":%d,"name":"Piano","weight":10}]`, a.piano.ID)) {
+		if status != 200 || !apitest.JSONEqual(t, body, fmt.Sprintf(`[{"id":%d,"name":"Piano","weight":10}]`, a.piano.ID)) {
 			t.Errorf("search: got %d %s", status, body)
 		}
 	})
@@ -404,7 +351,7 @@ func TestNoUserDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	req := httptest.NewRequest("POST", "/inventories/", strings.NewReader(`{"user":1}`))
-	req = req.WithContext(gamekit.WithIdentity(req.Context(), callers["admin"]))
+	req = req.WithContext(gamekit.WithIdentity(req.Context(), apitest.Callers["admin"]))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	if rec.Code != 403 {

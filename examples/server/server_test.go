@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +20,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/gamekit/gamekit/examples/server/accounts"
+	"github.com/gamekit/gamekit/internal/apitest"
 	"github.com/gamekit/gamekit/internal/dbtest"
 )
 
@@ -28,7 +28,7 @@ const adminPassword = "correct horse battery"
 
 type site struct {
 	t   *testing.T
-	srv *httptest.Server
+	srv *apitest.Server
 	b   *backend
 }
 
@@ -42,9 +42,7 @@ func newSite(t *testing.T, db *bun.DB) *site {
 	if err := b.createDemo(context.Background(), adminPassword, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(b.handler)
-	t.Cleanup(srv.Close)
-	return &site{t: t, srv: srv, b: b}
+	return &site{t: t, srv: apitest.Serve(t, b.handler), b: b}
 }
 
 func runSite(t *testing.T, fn func(t *testing.T, s *site)) {
@@ -54,23 +52,7 @@ func runSite(t *testing.T, fn func(t *testing.T, s *site)) {
 // do sends a request with the given Authorization header ("" for none).
 func (s *site) do(auth, method, path, body string) (int, http.Header, string) {
 	s.t.Helper()
-	req, err := http.NewRequest(method, s.srv.URL+path, strings.NewReader(body))
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := s.srv.Client().Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, res.Header, string(b)
+	return s.srv.Do(auth, method, path, body)
 }
 
 func basic(user, password string) string {
@@ -97,45 +79,32 @@ func (s *site) register(username string) string {
 	return "Bearer " + tok.Token
 }
 
-func jsonEqual(t *testing.T, got, want string) bool {
-	t.Helper()
-	var g, w any
-	if err := json.Unmarshal([]byte(got), &g); err != nil {
-		t.Errorf("not JSON: %q", got)
-		return false
-	}
-	if err := json.Unmarshal([]byte(want), &w); err != nil {
-		t.Fatalf("bad expectation %q", want)
-	}
-	return reflect.DeepEqual(g, w)
-}
-
 // The tutorial's curl session, with HTTP Basic as with Django REST
 // framework, gives the tutorial's JSON.
 func TestTutorialSession(t *testing.T) {
 	runSite(t, func(t *testing.T, s *site) {
 		admin := basic("admin", adminPassword)
 		status, _, body := s.do(admin, "GET", "/api/items/", "")
-		if want := `[{"id":1,"name":"Guitar","weight":2.0},{"id":2,"name":"Piano","weight":10.0}]`; status != 200 || !jsonEqual(t, body, want) {
+		if want := `[{"id":1,"name":"Guitar","weight":2.0},{"id":2,"name":"Piano","weight":10.0}]`; status != 200 || !apitest.JSONEqual(t, body, want) {
 			t.Errorf("curl -u admin:... /api/items/: got %d %s, want %s", status, body, want)
 		}
 		status, _, body = s.do(admin, "GET", "/api/inventories/?username=admin", "")
-		if want := `[{"id":1,"user":1,"items":[1,2]}]`; status != 200 || !jsonEqual(t, body, want) {
+		if want := `[{"id":1,"user":1,"items":[1,2]}]`; status != 200 || !apitest.JSONEqual(t, body, want) {
 			t.Errorf("curl -u admin:... /api/inventories/?username=admin: got %d %s, want %s", status, body, want)
 		}
 		status, _, body = s.do("", "GET", "/api/", "")
 		want := fmt.Sprintf(`{"items":"%[1]s/api/items/","inventories":"%[1]s/api/inventories/","monsters":"%[1]s/api/monsters/"}`, s.srv.URL)
-		if status != 200 || !jsonEqual(t, body, want) {
+		if status != 200 || !apitest.JSONEqual(t, body, want) {
 			t.Errorf("GET /api/: got %d %s, want %s", status, body, want)
 		}
 		status, _, body = s.do("", "GET", "/api/monsters/", "")
-		if want := `[{"id":1,"state":"wandering","user_being_attacked":null,"health_points":10}]`; status != 200 || !jsonEqual(t, body, want) {
+		if want := `[{"id":1,"state":"wandering","user_being_attacked":null,"health_points":10}]`; status != 200 || !apitest.JSONEqual(t, body, want) {
 			t.Errorf("GET /api/monsters/: got %d %s, want %s", status, body, want)
 		}
-		if status, _, body := s.do("", "GET", "/healthz", ""); status != 200 || !jsonEqual(t, body, `{"status":"ok"}`) {
+		if status, _, body := s.do("", "GET", "/healthz", ""); status != 200 || !apitest.JSONEqual(t, body, `{"status":"ok"}`) {
 			t.Errorf("GET /healthz: got %d %s", status, body)
 		}
-		if status, _, body := s.do("", "GET", "/nowhere", ""); status != 404 || !jsonEqual(t, body, `{"detail":"Not found."}`) {
+		if status, _, body := s.do("", "GET", "/nowhere", ""); status != 404 || !apitest.JSONEqual(t, body, `{"detail":"Not found."}`) {
 			t.Errorf("GET /nowhere: got %d %s", status, body)
 		}
 	})
@@ -202,7 +171,7 @@ func TestAccountLifecycle(t *testing.T) {
 	runSite(t, func(t *testing.T, s *site) {
 		carol := s.register("carol")
 		status, _, body := s.do(carol, "GET", "/api/inventories/", "")
-		if status != 200 || !jsonEqual(t, body, `[{"id":2,"user":2,"items":[]}]`) {
+		if status != 200 || !apitest.JSONEqual(t, body, `[{"id":2,"user":2,"items":[]}]`) {
 			t.Errorf("carol's inventory: got %d %s", status, body)
 		}
 		if status, _, body := s.do("", "POST", "/api/auth/register/", `{"username":"carol","password":"another-pass"}`); status != 400 {
@@ -311,7 +280,7 @@ func TestServe(t *testing.T) {
 		}
 		body, _ := io.ReadAll(res.Body)
 		res.Body.Close()
-		if !jsonEqual(t, string(body), `[{"id":1,"name":"Guitar","weight":2},{"id":2,"name":"Piano","weight":10}]`) {
+		if !apitest.JSONEqual(t, string(body), `[{"id":1,"name":"Guitar","weight":2},{"id":2,"name":"Piano","weight":10}]`) {
 			t.Errorf("round %d: items %s", round, body)
 		}
 		cancel()
