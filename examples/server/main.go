@@ -5,7 +5,7 @@
 //
 // Usage:
 //
-//	server [serve] [-addr :8000] [-db gamekit.db] [-demo=true] [-register=true]
+//	server [serve] [-addr :8000] [-db gamekit.db] [-demo=true] [-register=true] [-gift-interval 10s]
 //	server migrate [-db ...]
 //	server createsuperuser -username NAME [-password PASSWORD] [-db ...]
 //
@@ -26,6 +26,9 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
+
+	"github.com/gamekit/gamekit/gifts"
 )
 
 func main() {
@@ -43,12 +46,13 @@ func main() {
 
 // config is every setting of every subcommand.
 type config struct {
-	addr     string
-	db       string
-	demo     bool
-	register bool
-	username string
-	password string
+	addr         string
+	db           string
+	demo         bool
+	register     bool
+	giftInterval time.Duration
+	username     string
+	password     string
 }
 
 // run carries out the subcommand named by args[0] (serve when args starts
@@ -66,6 +70,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fs.StringVar(&cfg.addr, "addr", ":8000", "the address to listen on")
 		fs.BoolVar(&cfg.demo, "demo", true, "create demo content (items, an admin) in a new database")
 		fs.BoolVar(&cfg.register, "register", true, "let anyone register an account")
+		fs.DurationVar(&cfg.giftInterval, "gift-interval", gifts.DefaultInterval, "give every player a gift this often (0 turns gifts off)")
 	case "migrate":
 	case "createsuperuser":
 		fs.StringVar(&cfg.username, "username", "", "the new admin's username (required)")

@@ -14,6 +14,7 @@ import (
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/enemies"
 	"github.com/gamekit/gamekit/examples/server/accounts"
+	"github.com/gamekit/gamekit/gifts"
 	"github.com/gamekit/gamekit/internal/database"
 	"github.com/gamekit/gamekit/internal/rest"
 	"github.com/gamekit/gamekit/inventory"
@@ -21,7 +22,7 @@ import (
 
 // migrations are every package's tables, run by one migrator.
 func migrations() []*migrate.Migrations {
-	return []*migrate.Migrations{inventory.Migrations(), enemies.Migrations(), accounts.Migrations()}
+	return []*migrate.Migrations{inventory.Migrations(), enemies.Migrations(), gifts.Migrations(), accounts.Migrations()}
 }
 
 // openDB opens and migrates the database, and reports whether it was new.
@@ -52,6 +53,7 @@ type backend struct {
 	accounts  *accounts.Accounts
 	inventory *inventory.SQLStore
 	monsters  *enemies.SQLStore
+	gifts     *gifts.Scheduler // nil when gifts are off
 	handler   http.Handler
 }
 
@@ -75,6 +77,15 @@ func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts account
 	monsters, err := enemies.NewHandler(b.monsters, nil)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.giftInterval < 0 {
+		return nil, fmt.Errorf("-gift-interval %s: must not be negative", cfg.giftInterval)
+	}
+	if cfg.giftInterval > 0 {
+		b.gifts, err = gifts.New(db, b.inventory, &gifts.Options{Interval: cfg.giftInterval, Logger: logger})
+		if err != nil {
+			return nil, err
+		}
 	}
 
 	mux := http.NewServeMux()
@@ -167,21 +178,41 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	logger.Info("serving", "addr", ln.Addr().String(), "db", database.Redact(cfg.db))
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
+	if b.gifts != nil {
+		if err := b.gifts.Start(ctx); err != nil {
+			srv.Close()
+			<-done
+			return err
+		}
+		logger.Info("gifts on", "interval", cfg.giftInterval)
+	}
 
+	var serveErr error
 	select {
-	case err := <-done:
-		return err
+	case serveErr = <-done:
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	// Requests in flight finish, then the gift tick in progress commits
+	// and the lease is released, so another server takes the next tick at
+	// once; the database closes last.
+	if err := srv.Shutdown(shutdownCtx); err != nil && serveErr == nil {
+		serveErr = fmt.Errorf("shutdown: %w", err)
 	}
-	<-done
-	logger.Info("stopped")
-	return nil
+	if serveErr == nil {
+		<-done
+	}
+	if b.gifts != nil {
+		if err := b.gifts.Stop(shutdownCtx); err != nil && serveErr == nil {
+			serveErr = fmt.Errorf("stop gifts: %w", err)
+		}
+	}
+	if serveErr == nil {
+		logger.Info("stopped")
+	}
+	return serveErr
 }
 
 // shutdownTimeout bounds how long requests in flight may take to finish.

@@ -257,7 +257,7 @@ func TestServe(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() {
-			done <- run(ctx, []string{"-addr", addr}, env(map[string]string{"GAMEKIT_DB": dbPath, "GAMEKIT_PASSWORD": adminPassword}),
+			done <- run(ctx, []string{"-addr", addr, "-gift-interval", "1s"}, env(map[string]string{"GAMEKIT_DB": dbPath, "GAMEKIT_PASSWORD": adminPassword}),
 				strings.NewReader(""), slog.New(slog.NewTextHandler(&logs, nil)))
 		}()
 		// Starting hashes passwords at bcrypt's full cost, which takes
@@ -280,8 +280,29 @@ func TestServe(t *testing.T) {
 		}
 		body, _ := io.ReadAll(res.Body)
 		res.Body.Close()
-		if !apitest.JSONEqual(t, string(body), `[{"id":1,"name":"Guitar","weight":2},{"id":2,"name":"Piano","weight":10}]`) {
+		// The demo content exists once, beside whatever gifts were given.
+		if !strings.Contains(string(body), `{"id":1,"name":"Guitar","weight":2}`) || !strings.Contains(string(body), `{"id":2,"name":"Piano","weight":10}`) ||
+			strings.Count(string(body), `"Guitar"`) != 1 || strings.Count(string(body), `"Piano"`) != 1 {
 			t.Errorf("round %d: items %s", round, body)
+		}
+		// The scheduler gives the current tick at once: a gift shows up in
+		// the admin's inventory next to the Guitar and the Piano.
+		var inv string
+		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			req, _ := http.NewRequest("GET", "http://"+addr+"/api/inventories/?username=admin", nil)
+			req.SetBasicAuth("admin", adminPassword)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if inv = string(body); strings.Count(inv, ",") >= 4 { // id, user, and three items
+				break
+			}
+		}
+		if strings.Count(inv, ",") < 4 {
+			t.Errorf("round %d: no gift for admin: %s\n%s", round, inv, logs.String())
 		}
 		cancel()
 		select {

@@ -1,0 +1,110 @@
+package gifts_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log"
+	"log/slog"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"github.com/uptrace/bun/migrate"
+	_ "modernc.org/sqlite"
+
+	"github.com/gamekit/gamekit"
+	"github.com/gamekit/gamekit/gifts"
+	"github.com/gamekit/gamekit/inventory"
+)
+
+// openDB opens a private in-memory SQLite database with the tables of
+// inventory and gifts, merged into one set of migrations and run by one
+// migrator, as a host does with its own *bun.DB (a file or PostgreSQL
+// works the same way).
+func openDB() *bun.DB {
+	ctx := context.Background()
+	sqldb, err := sql.Open("sqlite", "file::memory:?_pragma=foreign_keys(1)")
+	if err != nil {
+		log.Fatal(err)
+	}
+	sqldb.SetMaxOpenConns(1) // one connection: each opens its own in-memory database
+	db := bun.NewDB(sqldb, sqlitedialect.New())
+	all := migrate.NewMigrations()
+	for _, set := range []*migrate.Migrations{inventory.Migrations(), gifts.Migrations()} {
+		for _, m := range set.Sorted() {
+			all.Add(m)
+		}
+	}
+	migrator := migrate.NewMigrator(db, all)
+	if err := migrator.Init(ctx); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := migrator.Migrate(ctx); err != nil {
+		log.Fatal(err)
+	}
+	return db
+}
+
+// A host gives the scheduler its inventory store and its realtime hub
+// (here a function printing what each player is told), starts it once the
+// server is ready and stops it on shutdown. The tutorial's interval is 10
+// seconds, the default; this example's is short so it ends quickly.
+func Example() {
+	ctx := context.Background()
+	db := openDB()
+	defer db.Close()
+	store := inventory.NewSQLStore(db)
+	for i, name := range []string{"alice", "bob"} {
+		if err := store.CreateInventory(ctx, &inventory.Inventory{UserID: int64(i + 1), Username: name}); err != nil {
+			log.Fatal(err)
+		}
+	}
+
+	told := make(chan gamekit.Event, 100)
+	s, err := gifts.New(db, store, &gifts.Options{
+		Interval: 100 * time.Millisecond,
+		Publisher: gamekit.PublisherFunc(func(_ context.Context, e gamekit.Event) error {
+			told <- e
+			return nil
+		}),
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := s.Start(ctx); err != nil {
+		log.Fatal(err)
+	}
+	// Two ticks: each player hears of each gift on their own channel.
+	var ticks []int64
+	for range 4 {
+		e := <-told
+		gift := e.Data.(gifts.Gift)
+		if len(ticks) == 0 || ticks[len(ticks)-1] != gift.Tick {
+			ticks = append(ticks, gift.Tick)
+		}
+		fmt.Println(e.Channel, e.Name)
+	}
+	if err := s.Stop(ctx); err != nil { // waits for a tick in progress
+		log.Fatal(err)
+	}
+	fmt.Println("two ticks:", len(ticks) == 2 && ticks[1] > ticks[0])
+
+	inv, err := store.InventoryOfUser(ctx, 2)
+	if err != nil {
+		log.Fatal(err)
+	}
+	gift, err := store.Item(ctx, inv.Items[0])
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("bob's first gift: %q, %v kg\n", gift.Name, gift.Weight)
+	// Output:
+	// user.1 gift
+	// user.2 gift
+	// user.1 gift
+	// user.2 gift
+	// two ticks: true
+	// bob's first gift: "Gift for bob", 0 kg
+}

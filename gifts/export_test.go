@@ -1,0 +1,15 @@
+package gifts
+
+import (
+	"context"
+	"time"
+)
+
+// Prepare creates the schedule's row, as Start does, without starting.
+func (s *Scheduler) Prepare(ctx context.Context) error { return s.lease.create(ctx, s.opts.Now()) }
+
+// Step does once, in the caller's goroutine, what the scheduler does each
+// time it wakes: take or renew the lease and grant every tick due. It
+// returns when the scheduler would wake next. Benchmarks drive ticks with
+// it on a clock of their own (Options.Now).
+func (s *Scheduler) Step(ctx context.Context) time.Time { return s.step(ctx) }

@@ -1,0 +1,21 @@
+package gifts
+
+import (
+	"embed"
+
+	"github.com/uptrace/bun/migrate"
+
+	"github.com/gamekit/gamekit/internal/database"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migrations returns the schema of the package's one table,
+// gamekit_gift_schedules (a row per schedule: its lease and its progress),
+// as bun migrations that run on SQLite and PostgreSQL alike. A host merges
+// them with the other packages' and runs them with one migrator. The gifts
+// themselves are inventory items, in inventory's tables.
+func Migrations() *migrate.Migrations {
+	return database.MustLoadMigrations(migrationFiles, "migrations")
+}

@@ -1,0 +1,539 @@
+package gifts
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/gamekit/gamekit"
+)
+
+// The defaults of Options.
+const (
+	DefaultName          = "gifts"
+	DefaultInterval      = 10 * time.Second
+	DefaultGiftName      = "Gift for {username}"
+	DefaultLeaseDuration = 15 * time.Second
+)
+
+// DefaultCatchUp is the cap a host usually wants when it turns catch-up on
+// (Options.CatchUp): after a long outage players get at most this many
+// missed gifts, not one per tick of the outage.
+const DefaultCatchUp = 6
+
+// Options configure a Scheduler. The zero value, or nil, gives every player
+// "Gift for {username}" (weight 0) every 10 seconds.
+type Options struct {
+	// Name identifies the schedule: it is part of every grant key and
+	// names the schedule's lease row, so schedulers with one Name on one
+	// database share its ticks, and schedules with different names are
+	// independent. At most 100 bytes. Defaults to DefaultName ("gifts").
+	Name string
+
+	// Interval is the time between ticks: tick n fires at n*Interval of
+	// Unix time and covers [n*Interval, (n+1)*Interval), so every process
+	// numbers ticks alike. A whole number of milliseconds. Defaults to
+	// DefaultInterval (10s) unless Schedule is set.
+	Interval time.Duration
+	// Schedule, instead of Interval, says when ticks fire; its ticks are
+	// numbered by the Unix second they fire in. Defaults to nil.
+	Schedule Schedule
+
+	// GiftName is the name of each gift; "{username}" stands for its
+	// recipient's username. Defaults to DefaultGiftName
+	// ("Gift for {username}").
+	GiftName string
+	// GiftWeight is the weight of each gift. Defaults to 0.
+	GiftWeight float64
+
+	// CatchUp is how many ticks missed while no scheduler ran are granted
+	// late when one runs again, oldest first, the latest ones when more
+	// were missed; the current tick, whose interval has begun, is granted
+	// in any case. Defaults to 0: missed ticks are skipped. DefaultCatchUp
+	// (6) is the usual cap when catching up.
+	CatchUp int
+
+	// LeaseDuration is how long a scheduler holds the schedule's lease
+	// without renewing it; the holder renews it at every tick, every third
+	// of it during a long tick, and between ticks far apart before two
+	// thirds of it have passed. After a crash,
+	// another scheduler takes over when it expires and grants, late, the
+	// ticks that fell meanwhile: it bounds how late. Defaults to
+	// DefaultLeaseDuration (15s).
+	LeaseDuration time.Duration
+
+	// Holder names this scheduler in the lease row, for people reading it;
+	// it must differ between the schedulers sharing a database. A process
+	// restarted with its old Holder takes its unexpired lease back at once.
+	// At most 255 bytes. Defaults to the host name, the process id and a
+	// random suffix.
+	Holder string
+
+	// Now tells the time: ticks are numbered and leases dated by it.
+	// Defaults to time.Now. (Tests may instead run the scheduler in a
+	// testing/synctest bubble, where time.Now is fake.)
+	Now func() time.Time
+
+	// Logger receives a line per tick (its number, users served,
+	// duration) and every error. Defaults to slog.Default().
+	Logger *slog.Logger
+
+	// Publisher tells each player of their gift: an EventGift event on
+	// their private channel, after the batch that gave it committed.
+	// Defaults to gamekit.Discard.
+	Publisher gamekit.Publisher
+}
+
+// Scheduler gives every player a gift every tick, exactly once per tick
+// across crashes, restarts and processes sharing the database; see the
+// package documentation. Start it once the host is ready; Stop it on
+// shutdown.
+type Scheduler struct {
+	granter    Granter
+	opts       Options
+	clock      clock
+	log        *slog.Logger
+	publishing bool
+
+	mu      sync.Mutex
+	started bool
+	stopped bool
+	stop    chan struct{}      // closed by Stop: finish the tick in progress and exit
+	cancel  context.CancelFunc // cancels the loop's context: a Stop whose ctx ended
+	done    chan struct{}      // closed when the loop has exited
+
+	statsMu sync.Mutex
+	stats   Stats
+
+	// Owned by the loop goroutine.
+	lease     lease
+	leader    bool
+	renewedAt time.Time
+	behind    bool      // the clock is behind the last tick, and that was logged
+	othersTo  time.Time // when another scheduler's lease, last seen, expires; zero if none
+}
+
+// Stats are a scheduler's figures, for metrics and health checks.
+type Stats struct {
+	// Tick is the number of the last tick this scheduler completed, 0
+	// before the first; Key its grant key. Fired is when the tick fired,
+	// Finished when it was complete.
+	Tick            int64
+	Key             string
+	Fired, Finished time.Time
+	// Users is how many users that tick served in this scheduler (not
+	// those a previous run of the tick served), and Duration how long it
+	// took, lease bookkeeping and events included.
+	Users    int
+	Duration time.Duration
+	// Ticks is how many ticks this scheduler completed since Start.
+	Ticks int64
+	// Leader is whether the scheduler held the lease when it last looked.
+	Leader bool
+}
+
+// New returns a scheduler that grants through granter, keeping its lease
+// and progress in db (migrated with Migrations). opts may be nil. It checks
+// the options; Start runs it.
+func New(db *bun.DB, granter Granter, opts *Options) (*Scheduler, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	bad := &gamekit.InvalidError{}
+	if db == nil {
+		bad.Add("db", "A database is required.")
+	}
+	if granter == nil {
+		bad.Add("granter", "A granter is required.")
+	}
+	if o.Name == "" {
+		o.Name = DefaultName
+	} else if len(o.Name) > 100 {
+		bad.Add("name", "Ensure this field has no more than 100 bytes.")
+	}
+	switch {
+	case o.Schedule != nil && o.Interval != 0:
+		bad.Add("interval", "Set Interval or Schedule, not both.")
+	case o.Schedule != nil:
+	case o.Interval == 0:
+		o.Interval = DefaultInterval
+	case o.Interval < time.Millisecond || o.Interval%time.Millisecond != 0:
+		bad.Add("interval", "Ensure the interval is a whole number of milliseconds, at least 1ms.")
+	}
+	if o.GiftName == "" {
+		o.GiftName = DefaultGiftName
+	}
+	if math.IsNaN(o.GiftWeight) || math.IsInf(o.GiftWeight, 0) || o.GiftWeight < 0 {
+		bad.Add("gift_weight", "Ensure the weight is a finite number, at least 0.")
+	}
+	if o.CatchUp < 0 {
+		bad.Add("catch_up", "Ensure this value is at least 0.")
+	}
+	if o.LeaseDuration == 0 {
+		o.LeaseDuration = DefaultLeaseDuration
+	} else if o.LeaseDuration < 3*time.Millisecond {
+		bad.Add("lease_duration", "Ensure the lease lasts at least 3ms.")
+	}
+	if o.Holder == "" {
+		o.Holder = defaultHolder()
+	} else if len(o.Holder) > 255 {
+		bad.Add("holder", "Ensure this field has no more than 255 bytes.")
+	}
+	if err := bad.Err(); err != nil {
+		return nil, fmt.Errorf("gifts: %w", err)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	publishing := o.Publisher != nil
+	if !publishing {
+		o.Publisher = gamekit.Discard
+	}
+	return &Scheduler{
+		granter:    granter,
+		opts:       o,
+		clock:      clock{interval: o.Interval, schedule: o.Schedule},
+		log:        o.Logger,
+		publishing: publishing,
+		lease:      lease{db: db, name: o.Name, holder: o.Holder, ttl: o.LeaseDuration},
+	}, nil
+}
+
+// defaultHolder names this process: host, pid, and a random suffix that
+// keeps two schedulers in one process apart.
+func defaultHolder() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "gamekit"
+	}
+	if len(host) > 200 {
+		host = host[:200]
+	}
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), rand.Text()[:8])
+}
+
+// Start makes sure the schedule's row exists (so a database without the
+// package's migrations fails here, not in the log), then runs the scheduler
+// in a goroutine of its own until Stop, and returns. ctx bounds Start
+// alone; its values, not its cancellation, carry over to the scheduler's
+// queries and logs.
+//
+// Once running, the scheduler takes the lease if it is free and grants
+// what is due (a tick a crashed scheduler left half done, then the current
+// tick if no one gave it), then waits for the next tick.
+func (s *Scheduler) Start(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return ErrStopped
+	}
+	if s.started {
+		return ErrStarted
+	}
+	now := s.opts.Now()
+	if err := s.lease.create(ctx, now); err != nil {
+		return fmt.Errorf("gifts: start %s: %w", s.opts.Name, err)
+	}
+	row, err := s.lease.read(ctx)
+	if err != nil {
+		return fmt.Errorf("gifts: start %s: %w", s.opts.Name, err)
+	}
+	if row.Holder == s.opts.Holder && row.ExpiresAt.After(now) {
+		// This process restarted with its old Holder before its lease
+		// expired: a failover from its former self (see step).
+		s.othersTo = row.ExpiresAt
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.started, s.cancel = true, cancel
+	s.stop, s.done = make(chan struct{}), make(chan struct{})
+	go s.run(runCtx)
+	return nil
+}
+
+// Stop stops the scheduler: it lets the tick in progress finish and
+// commit, gives the lease up so another scheduler takes the next tick at
+// once, and returns once the scheduler's goroutine has exited. If ctx ends
+// first, the tick in progress is cancelled between two statements (what
+// committed stays, and whoever holds the lease next completes the tick),
+// the lease is left to expire, and Stop returns ctx's error once the
+// goroutine has exited. Stop may be called more than once, and before
+// Start; a stopped scheduler does not start again.
+func (s *Scheduler) Stop(ctx context.Context) error {
+	s.mu.Lock()
+	if !s.stopped {
+		s.stopped = true
+		if s.started {
+			close(s.stop)
+		}
+	}
+	done, cancel := s.done, s.cancel
+	s.mu.Unlock()
+	if done == nil {
+		return nil
+	}
+	select {
+	case <-done:
+		return nil
+	default:
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		cancel()
+		<-done
+		return ctx.Err()
+	}
+}
+
+// Stats returns the scheduler's figures. It is safe to call at any time,
+// from any goroutine.
+func (s *Scheduler) Stats() Stats {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	return s.stats
+}
+
+// stopping reports whether Stop was called.
+func (s *Scheduler) stopping() bool {
+	select {
+	case <-s.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// run is the scheduler's goroutine: a step, then a wait until the next
+// tick or lease renewal (or Stop), over and over; then the lease goes.
+func (s *Scheduler) run(ctx context.Context) {
+	defer close(s.done)
+	defer s.cancel()
+	for !s.stopping() {
+		wake := s.step(ctx)
+		if s.stopping() {
+			break
+		}
+		timer := time.NewTimer(max(wake.Sub(s.opts.Now()), 0))
+		select {
+		case <-s.stop:
+			timer.Stop()
+		case <-timer.C:
+		}
+	}
+	if s.leader {
+		err := ctx.Err()
+		if err == nil {
+			err = s.lease.release(ctx, s.opts.Now())
+		}
+		switch {
+		case err == nil:
+			s.log.Info("gift lease released", "schedule", s.opts.Name, "holder", s.opts.Holder)
+		case !errors.Is(err, errLeaseLost):
+			s.log.Warn("gift lease not released; it expires by itself", "schedule", s.opts.Name, "error", err)
+		}
+	}
+	s.leader = false
+	s.setLeader(false)
+}
+
+// retryAfter is how long the scheduler waits after an error before it
+// tries again: soon enough that it renews its lease in time.
+func (s *Scheduler) retryAfter() time.Duration { return s.opts.LeaseDuration / 3 }
+
+// step takes or renews the lease and, holding it, grants every tick due;
+// it returns when the scheduler should look again: at the next tick, or
+// sooner to renew the lease or to take it when it expires.
+func (s *Scheduler) step(ctx context.Context) time.Time {
+	now := s.opts.Now()
+	row, held, err := s.lease.acquire(ctx, now)
+	if err != nil {
+		s.fail(ctx, "gift lease", err)
+		return now.Add(s.retryAfter())
+	}
+	if !held {
+		s.setLeader(false)
+		if row.Holder != s.opts.Holder && row.ExpiresAt.After(never) {
+			s.othersTo = row.ExpiresAt
+		}
+		next, err := s.clock.after(now)
+		if err != nil {
+			s.fail(ctx, "gift schedule", err)
+			return now.Add(s.retryAfter())
+		}
+		if !row.ExpiresAt.After(now) {
+			// Expired, yet taken: another scheduler just won it, or the
+			// clocks disagree by a hair. Look again shortly.
+			return now.Add(time.Millisecond)
+		}
+		// Try again at the next tick (the holder may have given the lease
+		// up by then) or when the lease expires, whichever comes first.
+		return minTime(next.fire, row.ExpiresAt)
+	}
+	// Taking over from a scheduler whose lease expired (it crashed, or
+	// stalled), grant the ticks that fired since shortly before it last
+	// renewed (it renews as a tick fires, then starts it), whatever the
+	// catch-up policy: they fell while servers ran, not in an outage.
+	rescue := now
+	if !s.othersTo.IsZero() {
+		rescue = minTime(now, s.othersTo.Add(-s.opts.LeaseDuration-s.opts.LeaseDuration/3))
+		s.othersTo = time.Time{}
+	}
+	s.setLeader(true)
+	s.renewedAt = now
+
+	last := row.LastAt
+	if row.RunningTick != nil && row.RunningAt != nil {
+		tk := tick{n: *row.RunningTick, at: row.RunningAt.UTC(), fire: row.RunningAt.UTC()}
+		s.log.Info("gift tick resumed", "schedule", s.opts.Name, "tick", tk.n)
+		if err := s.tick(ctx, tk); err != nil {
+			return s.tickFailed(ctx, tk, err)
+		}
+		last = tk.at
+	}
+
+	now = s.opts.Now()
+	ticks, missed, err := s.clock.due(last, now, rescue, s.opts.CatchUp)
+	if err != nil {
+		s.fail(ctx, "gift schedule", err)
+		return now.Add(s.retryAfter())
+	}
+	s.noteClock(ctx, last, now)
+	if missed > 0 {
+		s.log.Warn("gift ticks missed", "schedule", s.opts.Name, "missed", missed,
+			"granted_late", len(ticks)-1, "skipped", missed-int64(len(ticks)-1))
+	}
+	for _, tk := range ticks {
+		if s.stopping() {
+			return now
+		}
+		if err := s.tick(ctx, tk); err != nil {
+			return s.tickFailed(ctx, tk, err)
+		}
+	}
+
+	now = s.opts.Now()
+	next, err := s.clock.after(now)
+	if err != nil {
+		s.fail(ctx, "gift schedule", err)
+		return now.Add(s.retryAfter())
+	}
+	// Renew with a third of the lease to spare if the next tick is later.
+	return minTime(next.fire, s.renewedAt.Add(s.opts.LeaseDuration*2/3))
+}
+
+// tick grants one tick: it records the tick as started, grants it (telling
+// each user after each batch, and renewing the lease when a third of it
+// has passed), and records it as done.
+func (s *Scheduler) tick(ctx context.Context, tk tick) error {
+	start := s.opts.Now()
+	if err := s.lease.begin(ctx, start, tk); err != nil {
+		return err
+	}
+	s.renewedAt = start
+	key := Key(s.opts.Name, tk.n)
+	gift := Gift{Schedule: s.opts.Name, Tick: tk.n, At: tk.at}
+	users, err := s.granter.Grant(ctx, key, s.opts.GiftName, s.opts.GiftWeight,
+		func(ctx context.Context, userIDs []int64) error {
+			s.publish(ctx, gift, userIDs)
+			if now := s.opts.Now(); now.Sub(s.renewedAt) >= s.opts.LeaseDuration/3 {
+				if err := s.lease.renew(ctx, now); err != nil {
+					return err
+				}
+				s.renewedAt = now
+			}
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	end := s.opts.Now()
+	if err := s.lease.complete(ctx, end, tk); err != nil {
+		return err
+	}
+	s.renewedAt = end
+	d := max(end.Sub(start), 0)
+	s.statsMu.Lock()
+	s.stats.Tick, s.stats.Key, s.stats.Fired, s.stats.Finished = tk.n, key, tk.at, end.UTC()
+	s.stats.Users, s.stats.Duration = users, d
+	s.stats.Ticks++
+	s.statsMu.Unlock()
+	s.log.LogAttrs(ctx, slog.LevelInfo, "gift tick", slog.String("schedule", s.opts.Name),
+		slog.Int64("tick", tk.n), slog.Int("users", users), slog.Duration("duration", d),
+		slog.Duration("late", max(start.Sub(tk.fire), 0)))
+	return nil
+}
+
+// tickFailed logs why tk stopped and says when to look again: at once if
+// another scheduler took the lease (to learn when it expires), later
+// otherwise. The tick stays recorded as started, so whoever runs next
+// completes it.
+func (s *Scheduler) tickFailed(ctx context.Context, tk tick, err error) time.Time {
+	now := s.opts.Now()
+	if errors.Is(err, errLeaseLost) {
+		s.log.Warn("gift lease lost during a tick; its new holder completes it", "schedule", s.opts.Name, "tick", tk.n)
+		s.setLeader(false)
+		return now
+	}
+	if ctx.Err() != nil {
+		s.log.Warn("gift tick interrupted by Stop; the next lease holder grants it", "schedule", s.opts.Name, "tick", tk.n)
+		return now
+	}
+	s.log.Error("gift tick failed; retrying", "schedule", s.opts.Name, "tick", tk.n, "error", err)
+	return now.Add(s.retryAfter())
+}
+
+// fail logs an error of the loop, unless Stop cancelled it.
+func (s *Scheduler) fail(ctx context.Context, what string, err error) {
+	if ctx.Err() == nil {
+		s.log.Error(what+" failed; retrying", "schedule", s.opts.Name, "error", err)
+	}
+}
+
+// noteClock warns once when the clock goes behind the last tick granted:
+// nothing is granted until it catches up, so nobody gets a tick twice.
+func (s *Scheduler) noteClock(ctx context.Context, last, now time.Time) {
+	switch {
+	case now.Before(last) && !s.behind:
+		s.behind = true
+		s.log.LogAttrs(ctx, slog.LevelWarn, "clock is behind the last gift tick; no gifts until it catches up",
+			slog.String("schedule", s.opts.Name), slog.Time("last_tick_at", last), slog.Time("now", now))
+	case !now.Before(last):
+		s.behind = false
+	}
+}
+
+// setLeader records whether the scheduler holds the lease, and logs a
+// change.
+func (s *Scheduler) setLeader(leader bool) {
+	if leader != s.leader {
+		s.leader = leader
+		if leader {
+			s.log.Info("gift lease taken", "schedule", s.opts.Name, "holder", s.opts.Holder, "term", s.lease.term)
+		} else {
+			s.log.Info("gift lease not held", "schedule", s.opts.Name, "holder", s.opts.Holder)
+		}
+	}
+	s.statsMu.Lock()
+	s.stats.Leader = leader
+	s.statsMu.Unlock()
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
