@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -71,12 +70,11 @@ type StoreOptions struct {
 // SQLStore is the Store on a bun database, SQLite or PostgreSQL.
 type SQLStore struct {
 	db        bun.IDB
-	sqldb     *sql.DB // when db is a *bun.DB: where statements are prepared
 	publisher gamekit.Publisher
 	now       func() time.Time
 
-	prepareMu                      sync.Mutex // see prepare
-	loadStmt, saveStmt, recordStmt statement
+	// The statements of a transition, the hot path, prepared once.
+	loadStmt, saveStmt, recordStmt *database.Statement
 }
 
 var _ Store = (*SQLStore)(nil)
@@ -98,10 +96,8 @@ func NewSQLStore(db bun.IDB, opts *StoreOptions) *SQLStore {
 		o = *opts
 	}
 	s := &SQLStore{db: db, publisher: o.Publisher, now: o.Now}
-	s.loadStmt.text, s.saveStmt.text, s.recordStmt.text = loadSQL, saveSQL, recordSQL
-	switch db := db.(type) {
-	case *bun.DB:
-		s.sqldb = db.DB
+	s.loadStmt, s.saveStmt, s.recordStmt = database.NewStatement(loadSQL), database.NewStatement(saveSQL), database.NewStatement(recordSQL)
+	switch db.(type) {
 	case bun.Tx, *bun.Tx:
 		s.publisher = gamekit.Discard
 	}
@@ -325,7 +321,7 @@ func settle(ctx context.Context, m *Monster, steps []step) ([]step, error) {
 
 // get loads a monster for a change, in the change's transaction.
 func (s *SQLStore) get(ctx context.Context, tx bun.Tx, id int64) (Monster, error) {
-	stmt, err := s.loadStmt.in(ctx, tx.Tx)
+	stmt, err := s.loadStmt.In(ctx, tx.Tx)
 	if err != nil {
 		return Monster{}, err
 	}
@@ -347,7 +343,7 @@ var errStale = errors.New("enemies: stale monster")
 // Otherwise it returns errStale. The version grows by one per transition,
 // so each transition has a version of its own to be recorded under.
 func (s *SQLStore) write(ctx context.Context, tx bun.Tx, m *Monster, loaded Monster, n int) error {
-	stmt, err := s.saveStmt.in(ctx, tx.Tx)
+	stmt, err := s.saveStmt.In(ctx, tx.Tx)
 	if err != nil {
 		return err
 	}
@@ -380,7 +376,7 @@ func (s *SQLStore) record(ctx context.Context, tx bun.Tx, monsterID, base int64,
 	if len(steps) == 0 {
 		return nil
 	}
-	stmt, err := s.recordStmt.in(ctx, tx.Tx)
+	stmt, err := s.recordStmt.In(ctx, tx.Tx)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/uptrace/bun"
 
@@ -64,11 +63,10 @@ type ListOptions struct {
 type SQLStore struct {
 	db bun.IDB
 
-	// ownInventory is InventoryOfUser's query, prepared once on a *bun.DB:
-	// bun writes arguments into the SQL text, so SQLite would parse the
-	// statement anew on every read of the hottest query a player makes.
-	prepareOnce  sync.Once
-	ownInventory *sql.Stmt
+	// The two hottest reads, prepared once (see database.Statement): a
+	// player's own inventory, and the version every cached item list is
+	// checked against.
+	ownInventory, itemsVersion *database.Statement
 }
 
 var _ Store = (*SQLStore)(nil)
@@ -77,7 +75,9 @@ var _ Store = (*SQLStore)(nil)
 // bun.Tx: a caller composes store methods into one transaction by building
 // a store on its tx.
 func NewSQLStore(db bun.IDB) *SQLStore {
-	return &SQLStore{db: db}
+	return &SQLStore{db: db,
+		ownInventory: database.NewStatement(ownInventoryQuery),
+		itemsVersion: database.NewStatement(itemsVersionQuery)}
 }
 
 // CreateItem validates item, stores it and sets its ID.
@@ -170,11 +170,22 @@ func (s *SQLStore) DeleteItem(ctx context.Context, id int64) error {
 	})
 }
 
+const itemsVersionQuery = `SELECT version FROM gamekit_items_version WHERE id = 1`
+
 // ItemsVersion returns the number that changes with every change of items.
 func (s *SQLStore) ItemsVersion(ctx context.Context) (int64, error) {
-	var version int64
-	err := s.db.NewSelect().Table("gamekit_items_version").Column("version").Where("id = 1").Scan(ctx, &version)
+	stmt, err := s.itemsVersion.Prepare(ctx, s.db)
 	if err != nil {
+		return 0, fmt.Errorf("inventory: items version: %w", err)
+	}
+	var row *sql.Row
+	if stmt != nil {
+		row = stmt.QueryRowContext(ctx)
+	} else {
+		row = s.db.QueryRowContext(ctx, itemsVersionQuery)
+	}
+	var version int64
+	if err := row.Scan(&version); err != nil {
 		return 0, fmt.Errorf("inventory: items version: %w", err)
 	}
 	return version, nil
@@ -239,13 +250,11 @@ const ownInventoryQuery = `SELECT inv.id, inv.username, link.item_id
 
 // InventoryOfUser returns the inventory of the user with the given id.
 func (s *SQLStore) InventoryOfUser(ctx context.Context, userID int64) (Inventory, error) {
-	s.prepareOnce.Do(func() {
-		if db, ok := s.db.(*bun.DB); ok {
-			// On failure the statement stays nil and reads go through bun.
-			s.ownInventory, _ = db.DB.PrepareContext(context.WithoutCancel(ctx), ownInventoryQuery)
-		}
-	})
-	if s.ownInventory == nil {
+	stmt, err := s.ownInventory.Prepare(ctx, s.db)
+	if err != nil {
+		return Inventory{}, fmt.Errorf("inventory: inventory of user: %w", err)
+	}
+	if stmt == nil { // in a caller's transaction
 		invs, err := s.Inventories(ctx, ListOptions{UserID: userID})
 		if err != nil {
 			return Inventory{}, err
@@ -255,7 +264,7 @@ func (s *SQLStore) InventoryOfUser(ctx context.Context, userID int64) (Inventory
 		}
 		return invs[0], nil
 	}
-	rows, err := s.ownInventory.QueryContext(ctx, userID)
+	rows, err := stmt.QueryContext(ctx, userID)
 	if err != nil {
 		return Inventory{}, fmt.Errorf("inventory: inventory of user: %w", err)
 	}

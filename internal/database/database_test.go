@@ -190,3 +190,51 @@ func TestMigrations(t *testing.T) {
 		}
 	})
 }
+
+// A Statement is prepared once on a database, and runs unprepared in a
+// caller's transaction, with $N parameters on both databases.
+func TestStatement(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		if _, err := db.ExecContext(ctx, "CREATE TABLE kv (k BIGINT PRIMARY KEY, v TEXT NOT NULL)"); err != nil {
+			t.Fatal(err)
+		}
+		insert := database.NewStatement("INSERT INTO kv (k, v) VALUES ($1, $2)")
+		first, err := insert.Prepare(ctx, db)
+		if err != nil || first == nil {
+			t.Fatalf("Prepare on a *bun.DB: got %v %v, want a statement", first, err)
+		}
+		if again, _ := insert.Prepare(ctx, db); again != first {
+			t.Error("Prepare prepared a second time")
+		}
+		err = database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+			if stmt, err := insert.Prepare(ctx, tx); stmt != nil || err != nil {
+				t.Errorf("Prepare in a transaction: got %v %v, want nil", stmt, err)
+			}
+			stmt, err := insert.In(ctx, tx.Tx)
+			if err != nil {
+				return err
+			}
+			_, err = stmt.ExecContext(ctx, 1, "one")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		unprepared := database.NewStatement("SELECT v FROM kv WHERE k = $1")
+		err = database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+			stmt, err := unprepared.In(ctx, tx.Tx)
+			if err != nil {
+				return err
+			}
+			var v string
+			if err := stmt.QueryRowContext(ctx, 1).Scan(&v); err != nil || v != "one" {
+				t.Errorf("read back: got %q %v, want one", v, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
