@@ -2,13 +2,11 @@ package inventory_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -17,6 +15,7 @@ import (
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/internal/apitest"
 	"github.com/gamekit/gamekit/internal/dbtest"
+	"github.com/gamekit/gamekit/internal/rawgrant"
 	"github.com/gamekit/gamekit/inventory"
 )
 
@@ -257,7 +256,7 @@ func BenchmarkGrant(b *testing.B) {
 				grant func(ctx context.Context, db *bun.DB, key string) (int, error)
 			}{
 				{"limit", func(ctx context.Context, db *bun.DB, key string) (int, error) {
-					return benchRawGrant(ctx, db.DB, key)
+					return rawgrant.Grant(ctx, db.DB, key, benchGiftPrefix, inventory.DefaultGrantBatch)
 				}},
 				{"gamekit", func(ctx context.Context, db *bun.DB, key string) (int, error) {
 					return inventory.NewSQLStore(db).GrantItems(ctx, inventory.Grant{
@@ -310,138 +309,4 @@ func benchGrant(b *testing.B, users int, grant func(ctx context.Context, db *bun
 		b.Fatalf("after %d rounds: %d linked gifts of the last round, %d gifts; want %d and %d",
 			rounds, linked, granted, users, users*rounds)
 	}
-}
-
-// benchRowsPerInsert is how many rows one INSERT ... VALUES of the limit
-// writes: 4,000 variables for items, well under SQLite's 32,766.
-const benchRowsPerInsert = 1000
-
-// benchRawGrant is the limit of a grant: the fastest straightforward way to
-// write its rows from Go. Full-size statements are prepared once per round.
-func benchRawGrant(ctx context.Context, db *sql.DB, key string) (int, error) {
-	items, err := db.PrepareContext(ctx, benchItemsInsert(benchRowsPerInsert))
-	if err != nil {
-		return 0, err
-	}
-	defer items.Close()
-	links, err := db.PrepareContext(ctx, benchLinksInsert(benchRowsPerInsert))
-	if err != nil {
-		return 0, err
-	}
-	defer links.Close()
-	total := 0
-	var after int64
-	for {
-		n, last, err := benchRawBatch(ctx, db, items, links, key, after)
-		if err != nil {
-			return total, err
-		}
-		total += n
-		if n < inventory.DefaultGrantBatch {
-			return total, nil
-		}
-		after = last
-	}
-}
-
-func benchItemsInsert(rows int) string {
-	return "INSERT INTO gamekit_items (name, weight, grant_key, grant_user) VALUES " +
-		strings.Repeat("(?, ?, ?, ?), ", rows-1) + "(?, ?, ?, ?) RETURNING id, grant_user"
-}
-
-func benchLinksInsert(rows int) string {
-	return "INSERT INTO gamekit_inventory_items (inventory_id, item_id) VALUES " +
-		strings.Repeat("(?, ?), ", rows-1) + "(?, ?)"
-}
-
-// benchRawBatch grants to the next DefaultGrantBatch inventories after the
-// id after, in one transaction, and returns how many it served and the last
-// id.
-func benchRawBatch(ctx context.Context, db *sql.DB, items, links *sql.Stmt, key string, after int64) (int, int64, error) {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT id, user_id, username FROM gamekit_inventories
-		WHERE id > ? ORDER BY id LIMIT ?`, after, inventory.DefaultGrantBatch)
-	if err != nil {
-		return 0, 0, err
-	}
-	type inv struct {
-		id, user int64
-		name     string
-	}
-	invs := make([]inv, 0, inventory.DefaultGrantBatch)
-	for rows.Next() {
-		var v inv
-		if err := rows.Scan(&v.id, &v.user, &v.name); err != nil {
-			rows.Close()
-			return 0, 0, err
-		}
-		invs = append(invs, v)
-	}
-	if err := rows.Err(); err != nil {
-		return 0, 0, err
-	}
-	rows.Close()
-	if len(invs) == 0 {
-		return 0, after, nil
-	}
-	args := make([]any, 0, 4*benchRowsPerInsert)
-	itemIDs := make([]int64, benchRowsPerInsert)
-	for start := 0; start < len(invs); start += benchRowsPerInsert {
-		chunk := invs[start:min(start+benchRowsPerInsert, len(invs))]
-		itemStmt, linkStmt := tx.StmtContext(ctx, items), tx.StmtContext(ctx, links)
-		if len(chunk) < benchRowsPerInsert {
-			if itemStmt, err = tx.PrepareContext(ctx, benchItemsInsert(len(chunk))); err != nil {
-				return 0, 0, err
-			}
-			if linkStmt, err = tx.PrepareContext(ctx, benchLinksInsert(len(chunk))); err != nil {
-				return 0, 0, err
-			}
-		}
-		args = args[:0]
-		for _, v := range chunk {
-			args = append(args, benchGiftPrefix+v.name, 0.0, key, v.user)
-		}
-		rows, err := itemStmt.QueryContext(ctx, args...)
-		if err != nil {
-			return 0, 0, err
-		}
-		i := 0
-		for rows.Next() {
-			var id, user int64
-			if err := rows.Scan(&id, &user); err != nil {
-				rows.Close()
-				return 0, 0, err
-			}
-			// RETURNING gives rows in insertion order in SQLite; this
-			// check fails loudly if that ever changes.
-			if i >= len(chunk) || chunk[i].user != user {
-				rows.Close()
-				return 0, 0, fmt.Errorf("RETURNING row %d is for user %d, not in insertion order", i, user)
-			}
-			itemIDs[i] = id
-			i++
-		}
-		if err := rows.Err(); err != nil {
-			return 0, 0, err
-		}
-		rows.Close()
-		if i != len(chunk) {
-			return 0, 0, fmt.Errorf("inserted %d items, want %d", i, len(chunk))
-		}
-		args = args[:0]
-		for k, v := range chunk {
-			args = append(args, v.id, itemIDs[k])
-		}
-		if _, err := linkStmt.ExecContext(ctx, args...); err != nil {
-			return 0, 0, err
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, 0, err
-	}
-	return len(invs), invs[len(invs)-1].id, nil
 }
