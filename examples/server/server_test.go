@@ -21,7 +21,9 @@ import (
 
 	"github.com/gamekit/gamekit/examples/server/accounts"
 	"github.com/gamekit/gamekit/internal/apitest"
+	"github.com/gamekit/gamekit/internal/database"
 	"github.com/gamekit/gamekit/internal/dbtest"
+	"github.com/gamekit/gamekit/inventory"
 )
 
 const adminPassword = "correct horse battery"
@@ -360,5 +362,24 @@ func TestCommands(t *testing.T) {
 	err := run(ctx, []string{"migrate", "-db", cfgDB}, env(map[string]string{"GAMEKIT_DB": "/nonexistent/dir/x.db"}), nil, quiet)
 	if err != nil {
 		t.Errorf("flag over env: %v", err)
+	}
+}
+
+// Every package's migrations merge into one set: no two share a version.
+func TestMigrationsMerge(t *testing.T) {
+	merged, err := database.Merge(migrations()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for _, set := range migrations() {
+		want += len(set.Sorted())
+	}
+	if got := len(merged.Sorted()); got != want || got < 4 {
+		t.Errorf("merged migrations: got %d, want %d (one or more per package)", got, want)
+	}
+	// A package whose version clashed would be refused.
+	if _, err := database.Merge(append(migrations(), inventory.Migrations())...); err == nil {
+		t.Error("a clashing version merged")
 	}
 }
