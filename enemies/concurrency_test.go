@@ -14,6 +14,7 @@ import (
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/enemies"
 	"github.com/gamekit/gamekit/enemies/fsm"
+	"github.com/gamekit/gamekit/internal/apitest"
 	"github.com/gamekit/gamekit/internal/dbtest"
 )
 
@@ -49,10 +50,10 @@ func lostRace(err error) bool {
 func TestConcurrentTransitionsOneWinner(t *testing.T) {
 	dbtest.RunOn(t, concurrencyKinds, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
-		ev := &events{}
+		ev := &apitest.Events{}
 		s := enemies.NewSQLStore(db, &enemies.StoreOptions{Publisher: ev})
 		m := mustMonster(t, s)
-		ev.take()
+		ev.Take()
 		var want []string
 		for _, round := range []struct {
 			transition string
@@ -105,7 +106,7 @@ func TestConcurrentTransitionsOneWinner(t *testing.T) {
 			if round.winners == 1 {
 				want = append(want, fmt.Sprintf("%s by %d", round.transition, winners[0]))
 			}
-			if events := ev.take(); len(events) != round.winners {
+			if events := ev.Take(); len(events) != round.winners {
 				t.Errorf("%s: %d events, want %d", round.transition, len(events), round.winners)
 			}
 			t.Logf("%s: %d lost on the version check, %d refused by the machine",
@@ -138,7 +139,7 @@ func TestConcurrentTransitionsOneWinner(t *testing.T) {
 		if h := history(t, s, m.ID); len(h) != len(want)+1 || h[len(h)-1] != "look_for_aid:evading>looking for aid" {
 			t.Errorf("history after the health changes: got %v, want one look_for_aid more", h)
 		}
-		if events := ev.take(); len(events) != goroutines {
+		if events := ev.Take(); len(events) != goroutines {
 			t.Errorf("health changes: %d events, want %d", len(events), goroutines)
 		}
 	}, enemies.Migrations())
@@ -236,4 +237,4 @@ func TestConcurrentTransitionsHistory(t *testing.T) {
 	}, enemies.Migrations())
 }
 
-var _ gamekit.Publisher = (*events)(nil)
+var _ gamekit.Publisher = (*apitest.Events)(nil)

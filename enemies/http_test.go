@@ -42,7 +42,7 @@ func newAPI(t *testing.T, db *bun.DB, opts *enemies.HandlerOptions) *api {
 	a := &api{t: t, env: e, srv: srv, m: mustMonster(t, e.store)}
 	a.mURL = fmt.Sprintf("/api/monsters/%d/", a.m.ID)
 	a.notOne = fmt.Sprintf("/api/monsters/%d/", a.m.ID+100)
-	e.events.take()
+	e.events.Take()
 	return a
 }
 
@@ -117,7 +117,7 @@ func TestTutorialOverHTTP(t *testing.T) {
 		}
 		// One per committed change: attack, evade, the health change with
 		// its look_for_aid, and wander.
-		if n := len(a.env.events.take()); n != 4 {
+		if n := len(a.env.events.Take()); n != 4 {
 			t.Errorf("events: got %d, want 4", n)
 		}
 	})

@@ -3,14 +3,13 @@ package enemies_test
 import (
 	"context"
 	"encoding/json"
-	"sync"
 	"testing"
 
 	"github.com/uptrace/bun"
 	"go.uber.org/goleak"
 
-	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/enemies"
+	"github.com/gamekit/gamekit/internal/apitest"
 	"github.com/gamekit/gamekit/internal/dbtest"
 )
 
@@ -18,33 +17,11 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// events is a Publisher that remembers what it was given.
-type events struct {
-	mu   sync.Mutex
-	list []gamekit.Event
-}
-
-func (e *events) Publish(_ context.Context, ev gamekit.Event) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.list = append(e.list, ev)
-	return nil
-}
-
-// take returns the events published since the last call and forgets them.
-func (e *events) take() []gamekit.Event {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	list := e.list
-	e.list = nil
-	return list
-}
-
 // env is what a store test works with.
 type env struct {
 	store  *enemies.SQLStore
 	db     *bun.DB
-	events *events
+	events *apitest.Events
 }
 
 // runStore runs fn on a fresh store, publishing to a recorder, on each
@@ -57,7 +34,7 @@ func runStore(t *testing.T, fn func(t *testing.T, e *env)) {
 }
 
 func newEnv(db *bun.DB) *env {
-	ev := &events{}
+	ev := &apitest.Events{}
 	return &env{store: enemies.NewSQLStore(db, &enemies.StoreOptions{Publisher: ev}), db: db, events: ev}
 }
 

@@ -104,7 +104,7 @@ func TestFireErrors(t *testing.T) {
 	runStore(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		m := mustMonster(t, e.store)
-		e.events.take()
+		e.events.Take()
 		for _, tc := range []struct {
 			id         int64
 			transition string
@@ -130,7 +130,7 @@ func TestFireErrors(t *testing.T) {
 		if n, _ := e.store.CountHistory(ctx, enemies.HistoryOptions{}); n != 0 {
 			t.Errorf("history after refusals: got %d entries, want 0", n)
 		}
-		if ev := e.events.take(); len(ev) != 0 {
+		if ev := e.events.Take(); len(ev) != 0 {
 			t.Errorf("failed transitions announced %v", ev)
 		}
 	})
@@ -308,7 +308,7 @@ func TestEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got []string
-		for _, ev := range e.events.take() {
+		for _, ev := range e.events.Take() {
 			if ev.Channel != "monsters" {
 				t.Errorf("event on channel %q", ev.Channel)
 			}
@@ -327,7 +327,7 @@ func TestEvents(t *testing.T) {
 		// A store on the caller's transaction announces nothing, and a
 		// rolled-back transition leaves nothing behind.
 		other := mustMonster(t, s)
-		e.events.take()
+		e.events.Take()
 		rollback := errors.New("changed my mind")
 		err := e.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 			inTx := enemies.NewSQLStore(tx, &enemies.StoreOptions{Publisher: e.events})
@@ -339,7 +339,7 @@ func TestEvents(t *testing.T) {
 		if !errors.Is(err, rollback) {
 			t.Fatalf("transaction: got %v", err)
 		}
-		if ev := e.events.take(); len(ev) != 0 {
+		if ev := e.events.Take(); len(ev) != 0 {
 			t.Errorf("rolled-back transition announced %v", ev)
 		}
 		if got, _ := s.Monster(ctx, other.ID); !same(got, other) || len(history(t, s, other.ID)) != 0 {

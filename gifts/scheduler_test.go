@@ -13,6 +13,7 @@ import (
 
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/gifts"
+	"github.com/gamekit/gamekit/internal/apitest"
 	"github.com/gamekit/gamekit/internal/dbtest"
 	"github.com/gamekit/gamekit/inventory"
 )
@@ -24,7 +25,7 @@ func TestTenTicks(t *testing.T) {
 	inBubble(t, both, func(t *testing.T, db *bun.DB) {
 		const users = 7
 		seed(t, db, 1, users)
-		ev := &events{}
+		ev := &apitest.Events{}
 		s := start(t, db, newGranter(db, 3), gifts.Options{Publisher: ev})
 		bonus := start(t, db, newGranter(db, 3), gifts.Options{Name: "bonus", Interval: 20 * time.Second,
 			GiftName: "Bonus for {username}!", GiftWeight: 0.5})
@@ -61,7 +62,7 @@ func TestTenTicks(t *testing.T) {
 func TestEvent(t *testing.T) {
 	inBubble(t, memory, func(t *testing.T, db *bun.DB) {
 		seed(t, db, 41, 42)
-		ev := &events{}
+		ev := &apitest.Events{}
 		s := start(t, db, inventory.NewSQLStore(db), gifts.Options{Name: "daily", Publisher: ev})
 		time.Sleep(10 * time.Second)
 		synctest.Wait()
@@ -71,7 +72,7 @@ func TestEvent(t *testing.T) {
 			{Channel: "user.41", Name: "gift", Data: gifts.Gift{Schedule: "daily", Tick: tick, At: epoch.Add(10 * time.Second)}},
 			{Channel: "user.42", Name: "gift", Data: gifts.Gift{Schedule: "daily", Tick: tick, At: epoch.Add(10 * time.Second)}},
 		})
-		if got := fmt.Sprint(ev.list); got != want {
+		if got := fmt.Sprint(ev.All()); got != want {
 			t.Errorf("events: got %s, want %s", got, want)
 		}
 	})
@@ -87,7 +88,7 @@ func TestCrash(t *testing.T) {
 			inBubble(t, both, func(t *testing.T, db *bun.DB) {
 				const users = 10
 				seed(t, db, 1, users)
-				ev := &events{}
+				ev := &apitest.Events{}
 				g := newGranter(db, 3)
 				batches := 0
 				g.after = func(ctx context.Context, _ string, _ []int64) error {
@@ -158,7 +159,7 @@ func TestThreeSchedulers(t *testing.T) {
 			kind = dbtest.Postgres
 		}
 		dbs := handles(t, db, kind, 3)
-		ev := &events{}
+		ev := &apitest.Events{}
 		var all []*gifts.Scheduler
 		run := func(i int) *gifts.Scheduler {
 			s := start(t, dbs[i], newGranter(dbs[i], 5), gifts.Options{Publisher: ev, Holder: fmt.Sprintf("process-%d-%d", i, len(all))})
@@ -322,7 +323,7 @@ func TestClockJumps(t *testing.T) {
 		const users = 3
 		seed(t, db, 1, users)
 		var offset atomic.Int64 // how far the clock is off
-		ev := &events{}
+		ev := &apitest.Events{}
 		s := start(t, db, newGranter(db, 2), gifts.Options{Publisher: ev,
 			Now: func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }})
 		time.Sleep(30*time.Second + time.Second)
@@ -400,7 +401,7 @@ func TestLeaseLostDuringTick(t *testing.T) {
 	inBubble(t, both, func(t *testing.T, db *bun.DB) {
 		const users = 9
 		seed(t, db, 1, users)
-		ev := &events{}
+		ev := &apitest.Events{}
 		g := newGranter(db, 3)
 		stall := make(chan struct{})
 		g.after = func(_ context.Context, _ string, users []int64) error {

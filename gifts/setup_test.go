@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -17,8 +16,8 @@ import (
 	"github.com/uptrace/bun"
 	"go.uber.org/goleak"
 
-	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/gifts"
+	"github.com/gamekit/gamekit/internal/apitest"
 	"github.com/gamekit/gamekit/internal/database"
 	"github.com/gamekit/gamekit/internal/dbtest"
 	"github.com/gamekit/gamekit/inventory"
@@ -101,25 +100,10 @@ func (g *granter) Grant(ctx context.Context, key, name string, weight float64, g
 		}})
 }
 
-// events is a Publisher that remembers what it was given.
-type events struct {
-	mu   sync.Mutex
-	list []gamekit.Event
-}
-
-func (e *events) Publish(_ context.Context, ev gamekit.Event) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.list = append(e.list, ev)
-	return nil
-}
-
 // perUser counts the events per channel.
-func (e *events) perUser() map[string]int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+func perUser(e *apitest.Events) map[string]int {
 	got := make(map[string]int)
-	for _, ev := range e.list {
+	for _, ev := range e.All() {
 		got[ev.Channel]++
 	}
 	return got
@@ -221,11 +205,9 @@ func stop(t *testing.T, s *gifts.Scheduler) {
 }
 
 // told counts the gift events per (user channel, tick).
-func (e *events) told() map[string]int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+func told(e *apitest.Events) map[string]int {
 	got := make(map[string]int)
-	for _, ev := range e.list {
+	for _, ev := range e.All() {
 		g, ok := ev.Data.(gifts.Gift)
 		if !ok || ev.Name != gifts.EventGift {
 			continue
@@ -237,9 +219,9 @@ func (e *events) told() map[string]int {
 
 // checkTold fails unless every user in 1..users was told exactly once of
 // each tick in ticks, and of nothing else.
-func checkTold(t *testing.T, e *events, users int, ticks []int64) {
+func checkTold(t *testing.T, e *apitest.Events, users int, ticks []int64) {
 	t.Helper()
-	got := e.told()
+	got := told(e)
 	for user := 1; user <= users; user++ {
 		for _, n := range ticks {
 			k := fmt.Sprintf("user.%d@%d", user, n)
