@@ -3,6 +3,8 @@ module github.com/gamekit/gamekit
 go 1.26.8
 
 require (
+	github.com/gorilla/websocket v1.5.0
+	github.com/olahol/melody v1.3.0
 	github.com/uptrace/bun v1.3.0
 	github.com/uptrace/bun/dialect/pgdialect v1.3.0
 	github.com/uptrace/bun/dialect/sqlitedialect v1.3.0

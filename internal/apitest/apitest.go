@@ -6,6 +6,7 @@ package apitest
 import (
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -53,7 +54,17 @@ type Server struct {
 
 // Serve serves h on loopback for the rest of the test.
 func Serve(t testing.TB, h http.Handler) *Server {
-	srv := httptest.NewServer(h)
+	return ServeOn(t, h, nil)
+}
+
+// ServeOn is Serve with the listener wrapped, for a test that shapes the
+// server's connections (their socket buffers, say); nil wraps nothing.
+func ServeOn(t testing.TB, h http.Handler, wrap func(net.Listener) net.Listener) *Server {
+	srv := httptest.NewUnstartedServer(h)
+	if wrap != nil {
+		srv.Listener = wrap(srv.Listener)
+	}
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return &Server{Server: srv, t: t}
 }

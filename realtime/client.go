@@ -1,0 +1,233 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/olahol/melody"
+
+	"github.com/gamekit/gamekit"
+	"github.com/gamekit/gamekit/internal/rest"
+)
+
+// clientKey is where a melody session keeps its client.
+const clientKey = "gamekit.client"
+
+// client is one websocket connection and its caller.
+type client struct {
+	hub     *Hub
+	id      gamekit.Identity
+	session *melody.Session // set on connect
+	ctx     context.Context // the caller's identity; cancelled at disconnect
+	cancel  context.CancelFunc
+
+	// queued counts the messages handed to melody and not yet written; it
+	// never exceeds SendBuffer, so melody never drops one.
+	queued atomic.Int64
+	room   chan struct{} // a message was written: there may be room
+	gone   chan struct{} // closed when the hub drops the client
+	ended  chan struct{} // closed when the connection has ended
+	once   sync.Once
+
+	channels map[string]struct{} // guarded by hub.mu
+
+	// The message rate limit, a token bucket; only the connection's read
+	// goroutine touches it.
+	tokens float64
+	last   time.Time
+}
+
+func (h *Hub) newClient(id gamekit.Identity) *client {
+	ctx, cancel := context.WithCancel(gamekit.WithIdentity(context.Background(), id))
+	return &client{
+		hub: h, id: id, ctx: ctx, cancel: cancel,
+		room:     make(chan struct{}, 1),
+		gone:     make(chan struct{}),
+		ended:    make(chan struct{}),
+		channels: make(map[string]struct{}),
+		tokens:   float64(h.opts.MessageBurst),
+		last:     h.opts.Now(),
+	}
+}
+
+func clientOf(s *melody.Session) *client {
+	c, _ := s.Get(clientKey)
+	return c.(*client)
+}
+
+// send queues frame for the client. When the send buffer is full it waits
+// for room until *deadline (set on the first wait of a delivery, so a
+// delivery waits at most SlowTimeout in all), then drops the client. It
+// reports whether the frame was queued.
+func (c *client) send(frame []byte, deadline *time.Time) bool {
+	limit := int64(c.hub.opts.SendBuffer)
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for {
+		n := c.queued.Load()
+		if n < limit {
+			if !c.queued.CompareAndSwap(n, n+1) {
+				continue
+			}
+			if n+1 < limit {
+				c.signalRoom() // pass on a wake-up another sender may need
+			}
+			if c.session.Write(frame) != nil {
+				return false // closed meanwhile
+			}
+			return true
+		}
+		if deadline.IsZero() {
+			*deadline = time.Now().Add(c.hub.opts.SlowTimeout)
+		}
+		if timer == nil {
+			timer = time.NewTimer(time.Until(*deadline))
+		}
+		select {
+		case <-c.room:
+		case <-c.gone:
+			return false
+		case <-c.ended:
+			return false
+		case <-timer.C:
+			c.drop(CloseSlowConsumer, "slow consumer: send buffer full")
+			return false
+		}
+	}
+}
+
+// sent is melody's word that a queued message was written.
+func (c *client) sent() {
+	c.queued.Add(-1)
+	c.signalRoom()
+}
+
+func (c *client) signalRoom() {
+	select {
+	case c.room <- struct{}{}:
+	default:
+	}
+}
+
+// drop disconnects the client, once: it leaves every channel at once, is
+// sent a close frame as a control frame (around its send buffer, which may
+// be full), and its connection is closed when the client answers or after
+// WriteTimeout.
+func (c *client) drop(code int, reason string) {
+	c.once.Do(func() {
+		close(c.gone)
+		c.hub.forget(c)
+		if code == CloseSlowConsumer {
+			c.hub.slow.Add(1)
+			c.hub.log.Warn("realtime: slow client disconnected", "user", c.id.UserID,
+				"remote", c.session.RemoteAddr().String(), "send_buffer", c.hub.opts.SendBuffer)
+		}
+		c.hub.conns.Go(func() {
+			conn := c.session.WebsocketConnection()
+			wait := c.hub.opts.WriteTimeout
+			_ = conn.WriteControl(websocket.CloseMessage, closeMessage(code, reason), time.Now().Add(wait))
+			timer := time.NewTimer(wait)
+			defer timer.Stop()
+			select {
+			case <-c.ended:
+			case <-timer.C:
+				conn.Close()
+			}
+		})
+	})
+}
+
+// handle answers one message from the client. It runs on the
+// connection's read goroutine, so a client's requests are answered in
+// order.
+func (c *client) handle(msg []byte) {
+	var req request
+	if err := rest.Unmarshal(msg, &req); err != nil {
+		// Echo the id if one can be read, so the client can match the error.
+		var id struct {
+			ID json.RawMessage `json:"id"`
+		}
+		_ = json.Unmarshal(msg, &id)
+		c.reply(id.ID, nil, err)
+		return
+	}
+	if !c.allow() {
+		c.reply(req.ID, nil, &gamekit.RateLimitError{RetryAfter: time.Duration(float64(time.Second) / c.hub.opts.MessageRate)})
+		return
+	}
+	data, err := c.dispatch(req)
+	c.reply(req.ID, data, err)
+}
+
+// dispatch runs a request: subscribe, unsubscribe, or a route's verb.
+func (c *client) dispatch(req request) (data any, err error) {
+	if req.Route == "" {
+		switch req.Verb {
+		case "subscribe":
+			return nil, c.hub.subscribe(c, req.Channel)
+		case "unsubscribe":
+			c.hub.unsubscribe(c, req.Channel)
+			return nil, nil
+		case "":
+			return nil, gamekit.Invalid("verb", "This field is required.")
+		default:
+			return nil, gamekit.Errorf(gamekit.ErrNotFound, "realtime: no verb %q; without a route, verbs are subscribe and unsubscribe", req.Verb)
+		}
+	}
+	verbs, ok := c.hub.routes[req.Route]
+	if !ok {
+		return nil, gamekit.Errorf(gamekit.ErrNotFound, "realtime: no route %q", req.Route)
+	}
+	fn, ok := verbs[req.Verb]
+	if !ok {
+		return nil, gamekit.Errorf(gamekit.ErrNotFound, "realtime: route %q has no verb %q", req.Route, req.Verb)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			data, err = nil, fmt.Errorf("realtime: %s %s panicked: %v", req.Route, req.Verb, p)
+		}
+	}()
+	return fn(c.ctx, Request{Route: req.Route, Verb: req.Verb, Args: req.Args, Identity: c.id})
+}
+
+// reply sends the answer to a request.
+func (c *client) reply(id json.RawMessage, data any, err error) {
+	r := reply{ID: id, OK: err == nil, Data: data}
+	if err != nil {
+		var internal bool
+		r.Data = nil
+		r.Error, internal = replyErrorOf(err)
+		if internal {
+			c.hub.log.Error("realtime: request failed", "user", c.id.UserID, "error", err)
+		}
+	}
+	frame, merr := json.Marshal(r)
+	if merr != nil {
+		c.hub.log.Error("realtime: reply does not encode", "user", c.id.UserID, "error", merr)
+		frame, _ = json.Marshal(reply{ID: id, Error: &replyError{Code: CodeInternal, Message: "internal error"}})
+	}
+	var deadline time.Time
+	c.send(frame, &deadline)
+}
+
+// allow takes a token from the client's message budget.
+func (c *client) allow() bool {
+	now := c.hub.opts.Now()
+	rate, burst := c.hub.opts.MessageRate, float64(c.hub.opts.MessageBurst)
+	c.tokens = min(burst, c.tokens+now.Sub(c.last).Seconds()*rate)
+	c.last = now
+	if c.tokens < 1 {
+		return false
+	}
+	c.tokens--
+	return true
+}

@@ -1,0 +1,91 @@
+// Package realtime is gamekit's websocket hub: clients subscribe to
+// channels and receive what packages publish there, and send requests to
+// routes that packages register, over one JSON protocol. It is built on
+// github.com/olahol/melody and hides it.
+//
+// # Wiring
+//
+// A host makes one Hub, registers routes and channel rules, mounts it and
+// its ticket endpoint, and hands it to stores as their gamekit.Publisher:
+//
+//	hub, err := realtime.New(nil)
+//	hub.Channel("monsters", realtime.Public)
+//	players.Register(hub, playerStore)
+//	mux.Handle("/ws", hub)
+//	mux.Handle("POST /api/realtime/ticket/", hub.TicketHandler())
+//	monsters := enemies.NewSQLStore(db, &enemies.StoreOptions{Publisher: hub})
+//	srv.RegisterOnShutdown(func() { hub.Close(ctx) })
+//
+// # Identity
+//
+// The caller is fixed when the connection is upgraded. Browsers cannot set
+// headers on a websocket, and an access token in a URL ends up in logs,
+// so a page asks for a ticket (POST with its token, see TicketHandler)
+// and connects to /ws?ticket=...; a ticket is good for one connection
+// within 30 s. Other clients may send an Authorization header, which the
+// host's authentication reads. An upgrade without identity is answered
+// 401 and never upgraded.
+//
+// Origins are checked deliberately (melody allows every origin): by
+// default a browser page may connect only from the hub's own origin.
+// Options.CheckOrigin widens that for a game served from elsewhere.
+//
+// # Protocol
+//
+// Every message is one JSON object. A request carries an id, echoed in its
+// reply:
+//
+//	→ {"id":1,"verb":"subscribe","channel":"players"}
+//	← {"id":1,"ok":true}
+//	→ {"id":2,"route":"player","verb":"get_list"}
+//	← {"id":2,"ok":true,"data":[{"id":1,"user":1,"position_x":0,"position_y":0}]}
+//	→ {"id":3,"route":"player","verb":"update","args":{"id":1,"position_x":1,"position_y":0}}
+//	← {"id":3,"ok":false,"error":{"code":"forbidden","message":"..."}}
+//
+// Subscribed clients receive events, numbered per channel so a client can
+// notice a gap:
+//
+//	← {"channel":"players","event":"updated","seq":42,"data":{"id":1,"position_x":1,"position_y":0}}
+//
+// Error codes are bad_request (also for a message that is not valid JSON,
+// after which the connection stays open), unauthorized, forbidden,
+// not_found (no such route, verb or channel), conflict, rate_limited
+// (with "retry_after" in seconds) and internal. A bad_request from field
+// validation carries "fields", as the HTTP API does.
+//
+// Channels need a rule (Hub.Channel) before anyone may subscribe. Every hub
+// has "user.*": "user.7" is user 7's private channel, refused to others.
+//
+// # Limits and slow clients
+//
+// A message larger than Options.MaxMessageSize (64 KiB) closes the
+// connection with 1009; more than MessageRate per second (20, bursts of 40)
+// are answered rate_limited.
+//
+// Each client has a send buffer of SendBuffer messages (64). melody drops a
+// message silently when a session's buffer is full; the hub never lets that
+// happen. It counts what it queues, and a delivery to a full buffer waits
+// for room (so a burst is paced by the clients that keep up) for at most
+// SlowTimeout (250 ms). A client whose buffer stays full that long cannot
+// keep up: it leaves every channel at once, is counted in
+// Stats.SlowDisconnects, and is sent close code CloseSlowConsumer (4000) as
+// a control frame, around its full buffer, so the frame is the next thing
+// on the wire. Its connection is closed once it answers, or after
+// WriteTimeout if it never reads again. Every other client keeps receiving
+// everything. Pings every PingPeriod (30 s) drop connections that have
+// died without closing.
+//
+// # Brokers
+//
+// Publishing goes through a Broker, which numbers messages and hands them
+// to every hub listening. LocalBroker, the default, delivers within the
+// process. A broker on a shared service lets several server processes
+// serve one set of channels.
+//
+// # Shutdown
+//
+// Close sends every client 1001 (going away) and returns when every
+// connection has ended. http.Server.Shutdown does not wait for websocket
+// connections, so register Close with RegisterOnShutdown, or call it after
+// Shutdown.
+package realtime

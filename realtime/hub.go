@@ -1,0 +1,464 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/olahol/melody"
+
+	"github.com/gamekit/gamekit"
+	"github.com/gamekit/gamekit/internal/rest"
+)
+
+// The defaults of Options.
+const (
+	DefaultMaxMessageSize = 64 << 10
+	DefaultMessageRate    = 20
+	DefaultMessageBurst   = 40
+	DefaultSendBuffer     = 64
+	DefaultSlowTimeout    = 250 * time.Millisecond
+	DefaultTicketLifetime = 30 * time.Second
+	DefaultPingPeriod     = 30 * time.Second
+	DefaultWriteTimeout   = 10 * time.Second
+)
+
+// Options configure a Hub; nil means defaults.
+type Options struct {
+	// MaxMessageSize is the largest message a client may send, in bytes; a
+	// bigger one closes its connection with 1009. Defaults to 64 KiB.
+	MaxMessageSize int64
+	// MessageRate and MessageBurst bound the messages one connection may
+	// send: MessageRate per second on average, MessageBurst at once. A
+	// message over the limit is answered rate_limited and not handled.
+	// Default to 20 and 40.
+	MessageRate  float64
+	MessageBurst int
+	// SendBuffer is how many messages may wait to be written to one
+	// client. Defaults to 64. See SlowTimeout.
+	SendBuffer int
+	// SlowTimeout is how long a delivery waits for room in a client's full
+	// send buffer before the client is disconnected with
+	// CloseSlowConsumer. Defaults to 250 ms. Meanwhile the publisher
+	// waits, so a burst is paced by the clients that keep up and nothing
+	// is dropped.
+	SlowTimeout time.Duration
+	// TicketLifetime is how long a ticket from IssueTicket is good for.
+	// Defaults to 30 s.
+	TicketLifetime time.Duration
+	// PingPeriod is how often the hub pings each client; a client that has
+	// not answered within two periods is disconnected. Defaults to 30 s.
+	PingPeriod time.Duration
+	// WriteTimeout bounds one write to a client's connection, and so how
+	// long a close frame may wait behind data a stalled client does not
+	// read before the connection is dropped. Defaults to 10 s.
+	WriteTimeout time.Duration
+	// CheckOrigin decides whether a browser page from another origin may
+	// connect. Defaults to same origin only: the Origin header's host must
+	// be the request's Host. Requests without an Origin (clients that are
+	// not browsers) are always allowed; they prove who they are with an
+	// Authorization header or a ticket.
+	CheckOrigin func(r *http.Request) bool
+	// Broker carries published messages to the hubs that deliver them.
+	// Defaults to a new LocalBroker.
+	Broker Broker
+	// Logger receives the hub's warnings (slow clients) and internal
+	// errors. Defaults to slog.Default().
+	Logger *slog.Logger
+	// Now is the clock of tickets and rate limits. Defaults to time.Now.
+	Now func() time.Time
+}
+
+// Hub is the realtime server: an http.Handler for websocket upgrades, a
+// gamekit.Publisher, and the registry of routes and channels. See the
+// package documentation for the protocol.
+type Hub struct {
+	opts    Options
+	melody  *melody.Melody
+	tickets *tickets
+	log     *slog.Logger
+	stop    func()
+
+	routes map[string]map[string]HandlerFunc // written before serving
+	rules  map[string]Rule
+
+	mu       sync.RWMutex
+	clients  map[*client]struct{}
+	channels map[string]map[*client]struct{}
+	closed   bool
+	conns    sync.WaitGroup // connection handlers and closers
+
+	delivered, slow atomic.Int64
+}
+
+var _ gamekit.Publisher = (*Hub)(nil)
+
+// New returns a hub listening on its broker. Register routes and channels
+// before serving; Close it when done.
+func New(opts *Options) (*Hub, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.MaxMessageSize < 0 || o.MessageRate < 0 || o.MessageBurst < 0 || o.SendBuffer < 0 ||
+		o.SlowTimeout < 0 || o.TicketLifetime < 0 || o.PingPeriod < 0 || o.WriteTimeout < 0 {
+		return nil, errors.New("realtime: Options must not be negative")
+	}
+	setDefault(&o.MaxMessageSize, DefaultMaxMessageSize)
+	setDefault(&o.MessageRate, DefaultMessageRate)
+	setDefault(&o.MessageBurst, DefaultMessageBurst)
+	setDefault(&o.SendBuffer, DefaultSendBuffer)
+	setDefault(&o.SlowTimeout, DefaultSlowTimeout)
+	setDefault(&o.TicketLifetime, DefaultTicketLifetime)
+	setDefault(&o.PingPeriod, DefaultPingPeriod)
+	setDefault(&o.WriteTimeout, DefaultWriteTimeout)
+	if o.CheckOrigin == nil {
+		o.CheckOrigin = sameOrigin
+	}
+	if o.Broker == nil {
+		o.Broker = NewLocalBroker()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+
+	h := &Hub{
+		opts:     o,
+		log:      o.Logger,
+		tickets:  &tickets{issued: make(map[string]issuedTicket), lifetime: o.TicketLifetime, now: o.Now},
+		routes:   make(map[string]map[string]HandlerFunc),
+		rules:    map[string]Rule{"user.*": OwnUser},
+		clients:  make(map[*client]struct{}),
+		channels: make(map[string]map[*client]struct{}),
+	}
+	h.melody = h.newMelody()
+	var err error
+	if h.stop, err = o.Broker.Listen(h.deliver); err != nil {
+		return nil, fmt.Errorf("realtime: listen: %w", err)
+	}
+	return h, nil
+}
+
+func setDefault[T int | int64 | float64 | time.Duration](v *T, def T) {
+	if *v == 0 {
+		*v = def
+	}
+}
+
+// newMelody configures melody for the hub. Its send buffer is exactly
+// SendBuffer: the hub counts what it queues and never writes to a full
+// buffer (where melody would drop the message silently), so no slot is
+// wasted and none overflows.
+func (h *Hub) newMelody() *melody.Melody {
+	m := melody.New()
+	m.Config.MaxMessageSize = h.opts.MaxMessageSize
+	m.Config.MessageBufferSize = h.opts.SendBuffer
+	m.Config.PingPeriod = h.opts.PingPeriod
+	m.Config.PongWait = 2 * h.opts.PingPeriod
+	m.Config.WriteWait = h.opts.WriteTimeout
+	// The origin was checked before upgrading (see ServeHTTP). Buffers:
+	// reads reuse the HTTP server's buffer, and a write buffer is taken
+	// from a pool only while a message is written, so an idle connection
+	// holds none.
+	m.Upgrader.CheckOrigin = func(*http.Request) bool { return true }
+	m.Upgrader.ReadBufferSize = 0
+	m.Upgrader.WriteBufferSize = 0
+	m.Upgrader.WriteBufferPool = &sync.Pool{}
+	m.HandleConnect(h.connect)
+	m.HandleDisconnect(h.disconnect)
+	m.HandleMessage(func(s *melody.Session, msg []byte) { clientOf(s).handle(msg) })
+	m.HandleSentMessage(func(s *melody.Session, _ []byte) { clientOf(s).sent() })
+	m.HandleError(func(s *melody.Session, err error) {
+		// A full buffer cannot happen (the hub counts), but if it ever
+		// did, the client would be disconnected, not silently shorted.
+		if errors.Is(err, melody.ErrMessageBufferFull) {
+			clientOf(s).drop(CloseSlowConsumer, "slow consumer: send buffer full")
+		}
+	})
+	return m
+}
+
+// Handle registers fn to answer requests for route + verb. Register
+// before serving: the table is not locked.
+func (h *Hub) Handle(route, verb string, fn HandlerFunc) {
+	if h.routes[route] == nil {
+		h.routes[route] = make(map[string]HandlerFunc)
+	}
+	h.routes[route][verb] = fn
+}
+
+// Channel sets who may subscribe to a channel: pattern is a channel's
+// name ("players") or a family of them ("user.*" matches "user.7").
+// A client can subscribe only to channels that have a rule. Every hub
+// starts with "user.*" under OwnUser. Register before serving.
+func (h *Hub) Channel(pattern string, rule Rule) {
+	h.rules[pattern] = rule
+}
+
+// Publish encodes e.Data and sends it through the broker to every client
+// subscribed to e.Channel, numbered in that channel's sequence. It returns
+// once local delivery is done (with LocalBroker); it waits only while a
+// subscriber's send buffer is full, at most SlowTimeout, after which that
+// subscriber is disconnected.
+func (h *Hub) Publish(ctx context.Context, e gamekit.Event) error {
+	if e.Channel == "" || e.Name == "" {
+		return errors.New("realtime: publish: an event needs a channel and a name")
+	}
+	data, err := json.Marshal(e.Data)
+	if err != nil {
+		return fmt.Errorf("realtime: publish %s on %s: %w", e.Name, e.Channel, err)
+	}
+	return h.opts.Broker.Publish(ctx, Message{Channel: e.Channel, Event: e.Name, Data: data})
+}
+
+// deliver writes a message from the broker to the channel's subscribers.
+func (h *Hub) deliver(m Message) {
+	subscribers := h.subscribers(m.Channel)
+	if len(subscribers) == 0 {
+		return
+	}
+	frame := m.frame()
+	var deadline time.Time
+	for _, c := range subscribers {
+		if !c.send(frame, &deadline) {
+			continue
+		}
+		h.delivered.Add(1)
+	}
+}
+
+// subscribers is a snapshot of a channel's clients, so delivery, which
+// may wait for a slow client, holds no lock.
+func (h *Hub) subscribers(channel string) []*client {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	set := h.channels[channel]
+	if len(set) == 0 {
+		return nil
+	}
+	list := make([]*client, 0, len(set))
+	for c := range set {
+		list = append(list, c)
+	}
+	return list
+}
+
+// ServeHTTP upgrades a request to a websocket connection for the caller:
+// the identity on a ?ticket= (see IssueTicket), or else the identity the
+// host's authentication put on the request context (from an Authorization
+// header). Before upgrading it refuses, with a JSON error: another origin
+// (403, see Options.CheckOrigin), an access token in the URL (400), no
+// identity or a bad ticket (401), a hub that is closing (503).
+func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !h.opts.CheckOrigin(r) {
+		rest.WriteError(w, r, gamekit.Errorf(gamekit.ErrForbidden, "Origin %q may not connect.", r.Header.Get("Origin")))
+		return
+	}
+	query := r.URL.Query()
+	if query.Has("token") || query.Has("access_token") {
+		rest.WriteError(w, r, gamekit.Errorf(gamekit.ErrInvalid,
+			"Access tokens never go in URLs: get a ticket from the ticket endpoint and connect with ?ticket=."))
+		return
+	}
+	id, ok := gamekit.IdentityFrom(r.Context())
+	if query.Has("ticket") {
+		if id, ok = h.tickets.redeem(query.Get("ticket")); !ok {
+			rest.WriteError(w, r, gamekit.Errorf(gamekit.ErrUnauthenticated, "The ticket is expired, used or unknown."))
+			return
+		}
+	}
+	if !ok {
+		rest.WriteError(w, r, gamekit.Errorf(gamekit.ErrUnauthenticated,
+			"Authentication credentials were not provided: connect with ?ticket= or an Authorization header."))
+		return
+	}
+
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		rest.WriteJSON(w, r, http.StatusServiceUnavailable, rest.Detail{Detail: "The server is shutting down."})
+		return
+	}
+	h.conns.Add(1)
+	h.mu.Unlock()
+	defer h.conns.Done()
+
+	c := h.newClient(id)
+	defer c.cancel()
+	// melody answers a failed upgrade itself (400 for a request that is
+	// not a websocket handshake).
+	_ = h.melody.HandleRequestWithKeys(w, r, map[string]any{clientKey: c})
+}
+
+// connect registers a client once its connection is upgraded.
+func (h *Hub) connect(s *melody.Session) {
+	c := clientOf(s)
+	c.session = s
+	h.mu.Lock()
+	closed := h.closed
+	if !closed {
+		h.clients[c] = struct{}{}
+	}
+	h.mu.Unlock()
+	if closed {
+		c.drop(CloseGoingAway, "server shutting down")
+	}
+}
+
+// disconnect forgets a client whose connection has ended.
+func (h *Hub) disconnect(s *melody.Session) {
+	c := clientOf(s)
+	h.forget(c)
+	close(c.ended)
+}
+
+// forget removes c from the hub and from every channel.
+func (h *Hub) forget(c *client) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.clients, c)
+	for channel := range c.channels {
+		set := h.channels[channel]
+		delete(set, c)
+		if len(set) == 0 {
+			delete(h.channels, channel)
+		}
+	}
+	c.channels = nil
+}
+
+// subscribe adds c to a channel its rule allows.
+func (h *Hub) subscribe(c *client, channel string) error {
+	if channel == "" {
+		return gamekit.Invalid("channel", "This field is required.")
+	}
+	rule, ok := channelRule(h.rules, channel)
+	if !ok {
+		return gamekit.Errorf(gamekit.ErrNotFound, "realtime: no channel %q", channel)
+	}
+	if err := rule(c.id, channel); err != nil {
+		return err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if c.channels == nil { // disconnected meanwhile
+		return nil
+	}
+	set := h.channels[channel]
+	if set == nil {
+		set = make(map[*client]struct{})
+		h.channels[channel] = set
+	}
+	set[c] = struct{}{}
+	c.channels[channel] = struct{}{}
+	return nil
+}
+
+// unsubscribe removes c from a channel; unsubscribing from a channel one
+// is not subscribed to is not an error.
+func (h *Hub) unsubscribe(c *client, channel string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if set := h.channels[channel]; set != nil {
+		delete(set, c)
+		if len(set) == 0 {
+			delete(h.channels, channel)
+		}
+	}
+	delete(c.channels, channel)
+}
+
+// Stats are the hub's counters, for dashboards and tests.
+type Stats struct {
+	// Clients is how many connections are open now.
+	Clients int
+	// Channels is how many channels have subscribers now.
+	Channels int
+	// Delivered counts the messages queued to clients since New.
+	Delivered int64
+	// SlowDisconnects counts the clients disconnected with
+	// CloseSlowConsumer since New.
+	SlowDisconnects int64
+}
+
+// Stats returns the hub's counters.
+func (h *Hub) Stats() Stats {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return Stats{Clients: len(h.clients), Channels: len(h.channels),
+		Delivered: h.delivered.Load(), SlowDisconnects: h.slow.Load()}
+}
+
+// Close stops the hub: new upgrades are refused with 503, every client is
+// sent a close frame with CloseGoingAway (as a control frame, ahead of
+// anything still queued), and Close returns once every connection has
+// ended. A client that does not answer the close frame is dropped when
+// ctx is done; Close then returns ctx.Err() after the connections end.
+// Close is idempotent. Register it with http.Server.RegisterOnShutdown,
+// since Shutdown does not wait for websocket connections.
+func (h *Hub) Close(ctx context.Context) error {
+	h.mu.Lock()
+	first := !h.closed
+	h.closed = true
+	clients := make([]*client, 0, len(h.clients))
+	for c := range h.clients {
+		clients = append(clients, c)
+	}
+	h.mu.Unlock()
+	if first {
+		h.stop()
+	}
+	for _, c := range clients {
+		c.drop(CloseGoingAway, "server shutting down")
+	}
+	done := make(chan struct{})
+	go func() {
+		h.conns.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	// Out of time: close the connections still open under the clients.
+	h.mu.RLock()
+	for c := range h.clients {
+		c.session.WebsocketConnection().Close()
+	}
+	h.mu.RUnlock()
+	<-done
+	return ctx.Err()
+}
+
+// sameOrigin is the default CheckOrigin: browsers send Origin on every
+// websocket handshake, so a missing one is a client that is not a browser
+// page, and cross-site request forgery does not apply to it.
+func sameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	return strings.EqualFold(u.Host, r.Host)
+}
+
+// closeMessage is a close frame's payload.
+func closeMessage(code int, text string) []byte {
+	return websocket.FormatCloseMessage(code, text)
+}
