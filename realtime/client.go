@@ -118,10 +118,15 @@ func (c *client) signalRoom() {
 	}
 }
 
+// closeAnswerTimeout is how long the hub waits for a client to answer its
+// close frame before closing the connection under it.
+const closeAnswerTimeout = time.Second
+
 // drop disconnects the client, once: it leaves every channel at once, is
 // sent a close frame as a control frame (around its send buffer, which may
-// be full), and its connection is closed when the client answers or after
-// WriteTimeout.
+// be full; the write may wait up to WriteTimeout behind data the client
+// has not read), and its connection is closed when the client answers or
+// a second after the frame went out.
 func (c *client) drop(code int, reason string) {
 	c.once.Do(func() {
 		close(c.gone)
@@ -133,9 +138,8 @@ func (c *client) drop(code int, reason string) {
 		}
 		c.hub.conns.Go(func() {
 			conn := c.session.WebsocketConnection()
-			wait := c.hub.opts.WriteTimeout
-			_ = conn.WriteControl(websocket.CloseMessage, closeMessage(code, reason), time.Now().Add(wait))
-			timer := time.NewTimer(wait)
+			_ = conn.WriteControl(websocket.CloseMessage, closeMessage(code, reason), time.Now().Add(c.hub.opts.WriteTimeout))
+			timer := time.NewTimer(closeAnswerTimeout)
 			defer timer.Stop()
 			select {
 			case <-c.ended:

@@ -70,8 +70,9 @@
 // keep up: it leaves every channel at once, is counted in
 // Stats.SlowDisconnects, and is sent close code CloseSlowConsumer (4000) as
 // a control frame, around its full buffer, so the frame is the next thing
-// on the wire. Its connection is closed once it answers, or after
-// WriteTimeout if it never reads again. Every other client keeps receiving
+// on the wire. Its connection is closed once it answers, or a second after
+// the frame is written (the write waits up to WriteTimeout, 10 s, behind
+// data the client has not read yet). Every other client keeps receiving
 // everything. Pings every PingPeriod (30 s) drop connections that have
 // died without closing.
 //

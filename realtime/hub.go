@@ -404,8 +404,9 @@ func (h *Hub) Stats() Stats {
 // Close stops the hub: new upgrades are refused with 503, every client is
 // sent a close frame with CloseGoingAway (as a control frame, ahead of
 // anything still queued), and Close returns once every connection has
-// ended. A client that does not answer the close frame is dropped when
-// ctx is done; Close then returns ctx.Err() after the connections end.
+// ended. A client that does not answer the close frame within a second is
+// disconnected; if ctx is done first, every connection still open is
+// closed at once and Close returns ctx.Err() after they end.
 // Close is idempotent. Register it with http.Server.RegisterOnShutdown,
 // since Shutdown does not wait for websocket connections.
 func (h *Hub) Close(ctx context.Context) error {
