@@ -10,7 +10,7 @@
 //
 //	hub, err := realtime.New(nil)
 //	hub.Channel("monsters", realtime.Public)
-//	players.Register(hub, playerStore)
+//	players.RegisterRealtime(hub, playerStore)
 //	mux.Handle("/ws", hub)
 //	mux.Handle("POST /api/realtime/ticket/", hub.TicketHandler())
 //	monsters := enemies.NewSQLStore(db, &enemies.StoreOptions{Publisher: hub})

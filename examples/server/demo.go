@@ -79,6 +79,7 @@ func createSuperuser(ctx context.Context, cfg config, stdin io.Reader, logger *s
 	if err != nil {
 		return err
 	}
+	defer b.stop(ctx)
 	u, err := b.accounts.CreateUser(ctx, cfg.username, password, true)
 	if err != nil {
 		return fmt.Errorf("createsuperuser: %w", err)

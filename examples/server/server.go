@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -14,15 +16,18 @@ import (
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/enemies"
 	"github.com/gamekit/gamekit/examples/server/accounts"
+	"github.com/gamekit/gamekit/examples/server/web"
 	"github.com/gamekit/gamekit/gifts"
 	"github.com/gamekit/gamekit/internal/database"
 	"github.com/gamekit/gamekit/internal/rest"
 	"github.com/gamekit/gamekit/inventory"
+	"github.com/gamekit/gamekit/players"
+	"github.com/gamekit/gamekit/realtime"
 )
 
 // migrations are every package's tables, run by one migrator.
 func migrations() []*migrate.Migrations {
-	return []*migrate.Migrations{inventory.Migrations(), enemies.Migrations(), gifts.Migrations(), accounts.Migrations()}
+	return []*migrate.Migrations{inventory.Migrations(), enemies.Migrations(), gifts.Migrations(), players.Migrations(), accounts.Migrations()}
 }
 
 // openDB opens and migrates the database, and reports whether it was new.
@@ -53,20 +58,39 @@ type backend struct {
 	accounts  *accounts.Accounts
 	inventory *inventory.SQLStore
 	monsters  *enemies.SQLStore
+	players   *players.SQLStore
+	hub       *realtime.Hub
 	gifts     *gifts.Scheduler // nil when gifts are off
 	handler   http.Handler
+	log       *slog.Logger
 }
 
-// newBackend wires the packages together.
+// newBackend wires the packages together. Every package that announces
+// changes publishes through the realtime hub. Call stop when done.
 func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts accounts.Options) (*backend, error) {
-	b := &backend{db: db, inventory: inventory.NewSQLStore(db), monsters: enemies.NewSQLStore(db, nil)}
-	// Every new user gets an inventory, in the transaction that creates the
-	// user.
-	accountOpts.OnCreate = func(ctx context.Context, tx bun.Tx, u accounts.User) error {
-		return inventory.NewSQLStore(tx).CreateInventory(ctx, &inventory.Inventory{UserID: u.ID, Username: u.Username})
+	hub, err := realtime.New(&realtime.Options{Logger: logger})
+	if err != nil {
+		return nil, err
 	}
+	b := &backend{db: db, hub: hub, log: logger, inventory: inventory.NewSQLStore(db),
+		monsters: enemies.NewSQLStore(db, &enemies.StoreOptions{Publisher: hub})}
+	if b.players, err = players.NewSQLStore(db, &players.StoreOptions{Publisher: hub}); err != nil {
+		return nil, err
+	}
+	// Every new user gets an inventory and a player, in the transaction
+	// that creates the user; the player is announced once it commits.
+	accountOpts.OnCreate = func(ctx context.Context, tx bun.Tx, u accounts.User) error {
+		if err := inventory.NewSQLStore(tx).CreateInventory(ctx, &inventory.Inventory{UserID: u.ID, Username: u.Username}); err != nil {
+			return err
+		}
+		inTx, err := players.NewSQLStore(tx, nil)
+		if err != nil {
+			return err
+		}
+		return inTx.CreatePlayer(ctx, &players.Player{UserID: u.ID, Username: u.Username})
+	}
+	accountOpts.OnCreated = b.announcePlayers
 	accountOpts.DisableRegistration = !cfg.register
-	var err error
 	if b.accounts, err = accounts.New(db, &accountOpts); err != nil {
 		return nil, err
 	}
@@ -78,11 +102,17 @@ func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts account
 	if err != nil {
 		return nil, err
 	}
+	playerAPI, err := players.NewHandler(b.players, nil)
+	if err != nil {
+		return nil, err
+	}
+	hub.Channel(enemies.Channel, realtime.Public)
+	players.RegisterRealtime(hub, b.players)
 	if cfg.giftInterval < 0 {
 		return nil, fmt.Errorf("-gift-interval %s: must not be negative", cfg.giftInterval)
 	}
 	if cfg.giftInterval > 0 {
-		b.gifts, err = gifts.New(db, b.inventory, &gifts.Options{Interval: cfg.giftInterval, Logger: logger})
+		b.gifts, err = gifts.New(db, b.inventory, &gifts.Options{Interval: cfg.giftInterval, Logger: logger, Publisher: hub})
 		if err != nil {
 			return nil, err
 		}
@@ -92,15 +122,51 @@ func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts account
 	api := apiRoot{}
 	api.mount(mux, items, "items", "inventories")
 	api.mount(mux, monsters, "monsters")
+	api.mount(mux, playerAPI, "players")
 	api.mount(mux, b.accounts.Handler(), "auth")
+	mux.Handle("/api/realtime/ticket/", hub.TicketHandler())
+	mux.Handle("/api/realtime/ticket", hub.TicketHandler())
 	mux.Handle("GET /api/{$}", api)
 	mux.Handle("GET /api", api)
-	mux.HandleFunc("GET /healthz", b.healthz)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		rest.WriteError(w, r, gamekit.ErrNotFound)
 	})
+	mux.Handle("/ws", hub)
+	mux.HandleFunc("GET /healthz", b.healthz)
+	mux.Handle("/", web.Handler())
 	b.handler = logRequests(logger, b.accounts.Middleware(mux))
 	return b, nil
+}
+
+// announcePlayers tells every screen about a new user's players, which
+// OnCreate made inside the user's transaction and so could not announce.
+func (b *backend) announcePlayers(ctx context.Context, u accounts.User) {
+	list, err := b.players.Players(ctx, players.ListOptions{UserID: u.ID})
+	if err != nil {
+		b.log.Warn("new players not announced", "user", u.ID, "error", err)
+		return
+	}
+	for _, p := range list {
+		if err := b.hub.Publish(ctx, gamekit.Event{Channel: players.Channel, Name: players.EventCreated, Data: p}); err != nil {
+			b.log.Warn("new player not announced", "player", p.ID, "error", err)
+		}
+	}
+}
+
+// stop finishes the gift tick in progress and releases the lease, then
+// closes every websocket (with 1001), so the last tick's events are still
+// delivered. The database is the caller's to close, after.
+func (b *backend) stop(ctx context.Context) error {
+	var errs []error
+	if b.gifts != nil {
+		if err := b.gifts.Stop(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop gifts: %w", err))
+		}
+	}
+	if err := b.hub.Close(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("close websockets: %w", err))
+	}
+	return errors.Join(errs...)
 }
 
 // usernames lets the inventory API name the user of an inventory.
@@ -122,7 +188,7 @@ func (root apiRoot) mount(mux *http.ServeMux, h http.Handler, collections ...str
 	for _, c := range collections {
 		mux.Handle("/api/"+c, h)
 		mux.Handle("/api/"+c+"/", h)
-		if c != "auth" {
+		if c != "auth" { // not a collection
 			root[c] = "/api/" + c + "/"
 		}
 	}
@@ -182,6 +248,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 		if err := b.gifts.Start(ctx); err != nil {
 			srv.Close()
 			<-done
+			b.stop(context.Background())
 			return err
 		}
 		logger.Info("gifts on", "interval", cfg.giftInterval)
@@ -204,10 +271,10 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	if serveErr == nil {
 		<-done
 	}
-	if b.gifts != nil {
-		if err := b.gifts.Stop(shutdownCtx); err != nil && serveErr == nil {
-			serveErr = fmt.Errorf("stop gifts: %w", err)
-		}
+	// Shutdown does not wait for websockets (hijacked connections): they
+	// stay open through the drain and close after the last gift tick.
+	if err := b.stop(shutdownCtx); err != nil && serveErr == nil {
+		serveErr = err
 	}
 	if serveErr == nil {
 		logger.Info("stopped")
@@ -251,5 +318,16 @@ func (r *statusRecorder) WriteHeader(status int) {
 }
 
 // Unwrap lets http.ResponseController reach the connection (for
-// websockets and flushing).
+// flushing).
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// Hijack hands the connection to a websocket upgrade, which asks for
+// http.Hijacker directly rather than through http.ResponseController. The
+// log then shows 101.
+func (r *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, rw, err := http.NewResponseController(r.ResponseWriter).Hijack()
+	if err == nil {
+		r.status = http.StatusSwitchingProtocols
+	}
+	return conn, rw, err
+}

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/uptrace/bun"
 	"golang.org/x/crypto/bcrypt"
 
@@ -41,6 +42,11 @@ func newSite(t *testing.T, db *bun.DB) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		if err := b.stop(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
 	if err := b.createDemo(context.Background(), adminPassword, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +101,7 @@ func TestTutorialSession(t *testing.T) {
 			t.Errorf("curl -u admin:... /api/inventories/?username=admin: got %d %s, want %s", status, body, want)
 		}
 		status, _, body = s.do("", "GET", "/api/", "")
-		want := fmt.Sprintf(`{"items":"%[1]s/api/items/","inventories":"%[1]s/api/inventories/","monsters":"%[1]s/api/monsters/"}`, s.srv.URL)
+		want := fmt.Sprintf(`{"items":"%[1]s/api/items/","inventories":"%[1]s/api/inventories/","monsters":"%[1]s/api/monsters/","players":"%[1]s/api/players/"}`, s.srv.URL)
 		if status != 200 || !apitest.JSONEqual(t, body, want) {
 			t.Errorf("GET /api/: got %d %s, want %s", status, body, want)
 		}
@@ -106,8 +112,15 @@ func TestTutorialSession(t *testing.T) {
 		if status, _, body := s.do("", "GET", "/healthz", ""); status != 200 || !apitest.JSONEqual(t, body, `{"status":"ok"}`) {
 			t.Errorf("GET /healthz: got %d %s", status, body)
 		}
-		if status, _, body := s.do("", "GET", "/nowhere", ""); status != 404 || !apitest.JSONEqual(t, body, `{"detail":"Not found."}`) {
-			t.Errorf("GET /nowhere: got %d %s", status, body)
+		if status, _, body := s.do("", "GET", "/api/nowhere/", ""); status != 404 || !apitest.JSONEqual(t, body, `{"detail":"Not found."}`) {
+			t.Errorf("GET /api/nowhere/: got %d %s", status, body)
+		}
+		// Outside the API is the live page's ground.
+		if status, _, _ := s.do("", "GET", "/nowhere", ""); status != 404 {
+			t.Errorf("GET /nowhere: got %d", status)
+		}
+		if status, header, _ := s.do("", "GET", "/", ""); status != 200 || !strings.HasPrefix(header.Get("Content-Type"), "text/html") {
+			t.Errorf("GET /: got %d %s", status, header.Get("Content-Type"))
 		}
 	})
 }
@@ -210,6 +223,7 @@ func TestRegistrationOff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer b.stop(context.Background())
 	rec := httptest.NewRecorder()
 	b.handler.ServeHTTP(rec, httptest.NewRequest("POST", "/api/auth/register/", strings.NewReader(`{"username":"x","password":"p4ssword!"}`)))
 	if rec.Code != 403 {
@@ -287,6 +301,22 @@ func TestServe(t *testing.T) {
 			strings.Count(string(body), `"Guitar"`) != 1 || strings.Count(string(body), `"Piano"`) != 1 {
 			t.Errorf("round %d: items %s", round, body)
 		}
+		// Gifts are announced live on the admin's private channel, through
+		// the whole server (its logging wrapper included).
+		header := http.Header{"Authorization": {basic("admin", adminPassword)}}
+		ws, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/ws", header)
+		if err != nil {
+			t.Fatalf("round %d: websocket: %v", round, err)
+		}
+		ws.SetReadDeadline(time.Now().Add(time.Minute))
+		if err := ws.WriteMessage(websocket.TextMessage, []byte(`{"id":1,"verb":"subscribe","channel":"user.1"}`)); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{`"ok":true`, `"event":"gift"`} {
+			if _, msg, err := ws.ReadMessage(); err != nil || !strings.Contains(string(msg), want) {
+				t.Fatalf("round %d: waiting for %s: got %s %v", round, want, msg, err)
+			}
+		}
 		// The scheduler gives the current tick at once: a gift shows up in
 		// the admin's inventory next to the Guitar and the Piano.
 		var inv string
@@ -315,6 +345,16 @@ func TestServe(t *testing.T) {
 		case <-time.After(15 * time.Second):
 			t.Fatal("serve did not stop")
 		}
+		// Stopping said goodbye to the websocket.
+		if _, _, err := ws.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+			for err == nil { // skip the gifts that came before
+				_, _, err = ws.ReadMessage()
+			}
+			if !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+				t.Errorf("round %d: websocket ended with %v, want 1001", round, err)
+			}
+		}
+		ws.Close()
 		created := strings.Contains(logs.String(), "demo content created")
 		if created != (round == 0) {
 			t.Errorf("round %d: demo content created = %v\n%s", round, created, logs.String())

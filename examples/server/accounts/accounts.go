@@ -71,6 +71,10 @@ type Options struct {
 	// transaction may be run again when the database aborts it in favour
 	// of a concurrent one. Defaults to nil.
 	OnCreate func(ctx context.Context, tx bun.Tx, u User) error
+	// OnCreated, when set, is called by CreateUser once the user's
+	// transaction has committed, so the host can announce what OnCreate
+	// made (a new player appears on every screen). Defaults to nil.
+	OnCreated func(ctx context.Context, u User)
 }
 
 // Accounts holds the users of a host: it creates them, checks their
@@ -85,6 +89,7 @@ type Accounts struct {
 	maxPerIP     int
 	now          func() time.Time
 	onCreate     func(ctx context.Context, tx bun.Tx, u User) error
+	onCreated    func(ctx context.Context, u User)
 	throttle     *throttle
 	// dummyHash is compared against when a username does not exist, so
 	// signing in as nobody costs the same bcrypt time as a wrong password.
@@ -120,6 +125,7 @@ func New(db bun.IDB, opts *Options) (*Accounts, error) {
 		maxPerIP:     orDefault(o.MaxFailuresPerIP, DefaultMaxFailuresPerIP),
 		now:          o.Now,
 		onCreate:     o.OnCreate,
+		onCreated:    o.OnCreated,
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -181,6 +187,9 @@ func (a *Accounts) CreateUser(ctx context.Context, username, password string, ad
 	})
 	if err != nil {
 		return User{}, wrap(err, "create user")
+	}
+	if a.onCreated != nil {
+		a.onCreated(ctx, row.user())
 	}
 	return row.user(), nil
 }

@@ -1,0 +1,29 @@
+// Package web is the example server's live demo page and gamekit's
+// JavaScript client for the realtime protocol, embedded in the binary: plain
+// HTML, CSS and JavaScript modules, no build step, nothing from a CDN.
+//
+// # The page
+//
+// index.html, app.js and style.css are the page at "/": sign in or register
+// with the accounts API, then see every player on a board that moves as the
+// players channel announces moves, with Move buttons on your own players, and
+// a feed of the monsters channel and of your private user channel (gifts).
+// The page never moves a player itself: it sends the new position and shows
+// what the server answers, so a refused move is shown as refused.
+//
+// # The client
+//
+// gamekit.js is an ES module exporting GameKit, a client any page can import
+// from "/gamekit.js": it trades a bearer token for a single-use ticket,
+// connects to /ws, matches replies to requests, keeps subscriptions across
+// reconnections (with exponential backoff and jitter, and a fresh ticket each
+// time), reports gaps in a channel's sequence numbers, and says in words why
+// a connection closed. Its header comment documents the API.
+//
+// # Serving
+//
+// [Handler] serves the files with their content types, Cache-Control:
+// no-cache and an ETag (so a reload revalidates and gets 304 when nothing
+// changed), and a Content-Security-Policy that allows only the page's own
+// scripts, styles and connections.
+package web
