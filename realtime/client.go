@@ -150,9 +150,8 @@ func (c *client) drop(code int, reason string) {
 	})
 }
 
-// handle answers one message from the client. It runs on the
-// connection's read goroutine, so a client's requests are answered in
-// order.
+// handle answers one message from the client, one at a time (see
+// Hub.handleMessage), so a client's requests are answered in order.
 func (c *client) handle(msg []byte) {
 	var req request
 	if err := rest.Unmarshal(msg, &req); err != nil {

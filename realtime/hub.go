@@ -1,11 +1,13 @@
 package realtime
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -171,14 +173,14 @@ func (h *Hub) newMelody() *melody.Melody {
 	// The origin was checked before upgrading (see ServeHTTP). Buffers:
 	// reads reuse the HTTP server's buffer, and a write buffer is taken
 	// from a pool only while a message is written, so an idle connection
-	// holds none.
+	// holds none (see also releaseWriteBuffer).
 	m.Upgrader.CheckOrigin = func(*http.Request) bool { return true }
 	m.Upgrader.ReadBufferSize = 0
 	m.Upgrader.WriteBufferSize = 0
 	m.Upgrader.WriteBufferPool = &sync.Pool{}
 	m.HandleConnect(h.connect)
 	m.HandleDisconnect(h.disconnect)
-	m.HandleMessage(func(s *melody.Session, msg []byte) { clientOf(s).handle(msg) })
+	m.HandleMessage(h.handleMessage)
 	m.HandleSentMessage(func(s *melody.Session, _ []byte) { clientOf(s).sent() })
 	m.HandleError(func(s *melody.Session, err error) {
 		// A full buffer cannot happen (the hub counts), but if it ever
@@ -188,6 +190,25 @@ func (h *Hub) newMelody() *melody.Melody {
 		}
 	})
 	return m
+}
+
+// handleMessage answers a client's message on a goroutine of its own,
+// waited for, so requests are still answered in order. Decoding and
+// answering grow a stack to 8 KiB; done on the connection's read goroutine,
+// which then parks for as long as the client is idle, that stack would stay
+// grown for every idle connection (4 KiB each).
+func (h *Hub) handleMessage(s *melody.Session, msg []byte) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() {
+			if p := recover(); p != nil {
+				h.log.Error("realtime: handling a message panicked", "panic", p)
+			}
+		}()
+		clientOf(s).handle(msg)
+	}()
+	<-done
 }
 
 // Handle registers fn to answer requests for route + verb. Register
@@ -299,7 +320,24 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer c.cancel()
 	// melody answers a failed upgrade itself (400 for a request that is
 	// not a websocket handshake).
-	_ = h.melody.HandleRequestWithKeys(w, r, map[string]any{clientKey: c})
+	_ = h.melody.HandleRequestWithKeys(releaseWriteBuffer{w}, r, map[string]any{clientKey: c})
+}
+
+// releaseWriteBuffer hands the upgrade a ResponseWriter whose Hijack gives
+// back the HTTP server's 4 KiB write buffer: the server keeps that buffer
+// for as long as the handler runs, which for a websocket is the whole
+// connection, yet after hijacking only the upgrade writes (its own pooled
+// buffer). After Hijack the caller owns the bufio.ReadWriter, and net/http
+// never touches it again.
+type releaseWriteBuffer struct{ http.ResponseWriter }
+
+func (w releaseWriteBuffer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	*rw.Writer = *bufio.NewWriterSize(conn, 16) // bufio's smallest
+	return conn, rw, nil
 }
 
 // connect registers a client once its connection is upgraded.
