@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/gamekit/gamekit/internal/database"
 )
 
 // HistoryEntry records one transition of one monster, for analytics: the
@@ -46,7 +48,7 @@ func (s *SQLStore) History(ctx context.Context, opts HistoryOptions) ([]HistoryE
 	var entries []HistoryEntry
 	q := s.db.NewSelect().Model(&entries)
 	filterHistory(q, opts)
-	if err := q.OrderExpr("entry.monster_id ASC, entry.version ASC").Limit(limit(opts.Limit)).Offset(int64(opts.Offset)).Scan(ctx); err != nil {
+	if err := database.Page(q, "entry.monster_id ASC, entry.version ASC", opts.Limit, opts.Offset).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("enemies: history: %w", err)
 	}
 	for i := range entries {

@@ -44,7 +44,7 @@ type Store interface {
 
 // DefaultLimit is how many rows a list returns when its options' Limit is
 // 0: lists are never unbounded.
-const DefaultLimit = 1000
+const DefaultLimit = database.DefaultLimit
 
 // ListOptions select, order and page a list of monsters.
 type ListOptions struct {
@@ -155,7 +155,7 @@ func (s *SQLStore) Monster(ctx context.Context, id int64) (Monster, error) {
 	return m, nil
 }
 
-var monsterSorts = map[string]string{
+var monsterSorts = database.Sorts{
 	"id": "monster.id ASC", "-id": "monster.id DESC",
 	"health_points":  "monster.health_points ASC, monster.id ASC",
 	"-health_points": "monster.health_points DESC, monster.id DESC",
@@ -164,17 +164,14 @@ var monsterSorts = map[string]string{
 
 // Monsters lists monsters, by id unless opts say otherwise.
 func (s *SQLStore) Monsters(ctx context.Context, opts ListOptions) ([]Monster, error) {
-	order := "monster.id ASC"
-	if opts.Sort != "" {
-		var ok bool
-		if order, ok = monsterSorts[opts.Sort]; !ok {
-			return nil, gamekit.Invalid("ordering", fmt.Sprintf("Unknown sort %q.", opts.Sort))
-		}
+	order, err := monsterSorts.Order("ordering", opts.Sort, "id")
+	if err != nil {
+		return nil, err
 	}
 	var monsters []Monster
 	q := s.db.NewSelect().Model(&monsters)
 	filterMonsters(q, opts)
-	if err := q.OrderExpr(order).Limit(limit(opts.Limit)).Offset(int64(opts.Offset)).Scan(ctx); err != nil {
+	if err := database.Page(q, order, opts.Limit, opts.Offset).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("enemies: list monsters: %w", err)
 	}
 	return monsters, nil
@@ -195,13 +192,6 @@ func filterMonsters(q *bun.SelectQuery, opts ListOptions) {
 	if opts.State != 0 {
 		q.Where("monster.state = ?", opts.State)
 	}
-}
-
-func limit(n int) int64 {
-	if n <= 0 {
-		return DefaultLimit
-	}
-	return int64(n)
 }
 
 // SetHealth sets a monster's health points (0 to MaxHealthPoints), fires

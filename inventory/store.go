@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/uptrace/bun"
 
@@ -40,7 +39,7 @@ type Store interface {
 
 // DefaultLimit is how many rows a list returns when ListOptions.Limit is 0:
 // lists are never unbounded.
-const DefaultLimit = 1000
+const DefaultLimit = database.DefaultLimit
 
 // ListOptions select, order and page a list of items or inventories.
 type ListOptions struct {
@@ -103,7 +102,7 @@ func (s *SQLStore) Item(ctx context.Context, id int64) (Item, error) {
 	return item, nil
 }
 
-var itemSorts = map[string]string{
+var itemSorts = database.Sorts{
 	"weight": "item.weight ASC, item.id ASC", "-weight": "item.weight DESC, item.id DESC",
 	"name": "item.name ASC, item.id ASC", "-name": "item.name DESC, item.id DESC",
 	"id": "item.id ASC", "-id": "item.id DESC",
@@ -111,14 +110,14 @@ var itemSorts = map[string]string{
 
 // Items lists items, by weight then id unless opts say otherwise.
 func (s *SQLStore) Items(ctx context.Context, opts ListOptions) ([]Item, error) {
-	order, err := sortOrder(itemSorts, opts.Sort, "weight")
+	order, err := itemSorts.Order("sort", opts.Sort, "weight")
 	if err != nil {
 		return nil, err
 	}
 	var items []Item
 	q := s.db.NewSelect().Model(&items)
-	search(q, "item.name", opts.Search)
-	if err := q.OrderExpr(order).Limit(int64(limit(opts))).Offset(int64(opts.Offset)).Scan(ctx); err != nil {
+	database.Search(q, "item.name", opts.Search)
+	if err := database.Page(q, order, opts.Limit, opts.Offset).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("inventory: list items: %w", err)
 	}
 	return items, nil
@@ -127,7 +126,7 @@ func (s *SQLStore) Items(ctx context.Context, opts ListOptions) ([]Item, error) 
 // CountItems counts the items opts.Search selects.
 func (s *SQLStore) CountItems(ctx context.Context, opts ListOptions) (int, error) {
 	q := s.db.NewSelect().Model((*Item)(nil))
-	search(q, "item.name", opts.Search)
+	database.Search(q, "item.name", opts.Search)
 	n, err := q.Count(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("inventory: count items: %w", err)
@@ -288,7 +287,7 @@ func (s *SQLStore) InventoryOfUser(ctx context.Context, userID int64) (Inventory
 	return inv, nil
 }
 
-var inventorySorts = map[string]string{
+var inventorySorts = database.Sorts{
 	"id": "inv.id ASC", "-id": "inv.id DESC",
 	"username": "inv.username ASC, inv.id ASC", "-username": "inv.username DESC, inv.id DESC",
 }
@@ -296,14 +295,14 @@ var inventorySorts = map[string]string{
 // Inventories lists inventories with their items, by id unless opts say
 // otherwise.
 func (s *SQLStore) Inventories(ctx context.Context, opts ListOptions) ([]Inventory, error) {
-	order, err := sortOrder(inventorySorts, opts.Sort, "id")
+	order, err := inventorySorts.Order("sort", opts.Sort, "id")
 	if err != nil {
 		return nil, err
 	}
 	var rows []inventoryRow
 	q := s.db.NewSelect().Model(&rows)
 	filterInventories(q, opts)
-	if err := q.OrderExpr(order).Limit(int64(limit(opts))).Offset(int64(opts.Offset)).Scan(ctx); err != nil {
+	if err := database.Page(q, order, opts.Limit, opts.Offset).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("inventory: list inventories: %w", err)
 	}
 	return s.withItems(ctx, rows)
@@ -321,7 +320,7 @@ func (s *SQLStore) CountInventories(ctx context.Context, opts ListOptions) (int,
 }
 
 func filterInventories(q *bun.SelectQuery, opts ListOptions) {
-	search(q, "inv.username", opts.Search)
+	database.Search(q, "inv.username", opts.Search)
 	if opts.Username != "" {
 		q.Where("inv.username = ?", opts.Username)
 	}
@@ -501,34 +500,6 @@ func sortedUnique(ids []int64) []int64 {
 	ids = slices.Clone(ids)
 	slices.Sort(ids)
 	return slices.Compact(ids)
-}
-
-func sortOrder(sorts map[string]string, sort, fallback string) (string, error) {
-	if sort == "" {
-		sort = fallback
-	}
-	order, ok := sorts[sort]
-	if !ok {
-		return "", gamekit.Invalid("sort", fmt.Sprintf("Unknown sort %q.", sort))
-	}
-	return order, nil
-}
-
-func limit(opts ListOptions) int {
-	if opts.Limit <= 0 {
-		return DefaultLimit
-	}
-	return opts.Limit
-}
-
-// search keeps rows whose column contains text, ignoring ASCII case on both
-// databases (PostgreSQL's LIKE is case-sensitive, SQLite's is not).
-func search(q *bun.SelectQuery, column, text string) {
-	if text == "" {
-		return
-	}
-	escaped := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(text))
-	q.Where("lower("+column+") LIKE ? ESCAPE '\\'", "%"+escaped+"%")
 }
 
 // wrap names the operation on an unexpected error; errors of gamekit's

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -57,7 +56,7 @@ const (
 
 // DefaultLimit is how many rows a list returns when its options' Limit is
 // 0: lists are never unbounded.
-const DefaultLimit = 1000
+const DefaultLimit = database.DefaultLimit
 
 // ListOptions select, order and page a list of players.
 type ListOptions struct {
@@ -213,7 +212,7 @@ func (s *SQLStore) Player(ctx context.Context, id int64) (Player, error) {
 	return p, nil
 }
 
-var playerSorts = map[string]string{
+var playerSorts = database.Sorts{
 	"id": "player.id ASC", "-id": "player.id DESC",
 	"user": "player.user_id ASC, player.id ASC", "-user": "player.user_id DESC, player.id DESC",
 	"username": "player.username ASC, player.id ASC", "-username": "player.username DESC, player.id DESC",
@@ -223,17 +222,14 @@ var playerSorts = map[string]string{
 
 // Players lists players, by id unless opts say otherwise.
 func (s *SQLStore) Players(ctx context.Context, opts ListOptions) ([]Player, error) {
-	order := playerSorts["id"]
-	if opts.Sort != "" {
-		var ok bool
-		if order, ok = playerSorts[opts.Sort]; !ok {
-			return nil, gamekit.Invalid("ordering", fmt.Sprintf("Unknown sort %q.", opts.Sort))
-		}
+	order, err := playerSorts.Order("ordering", opts.Sort, "id")
+	if err != nil {
+		return nil, err
 	}
 	var players []Player
 	q := s.db.NewSelect().Model(&players)
 	filterPlayers(q, opts)
-	if err := q.OrderExpr(order).Limit(limit(opts.Limit)).Offset(int64(max(opts.Offset, 0))).Scan(ctx); err != nil {
+	if err := database.Page(q, order, opts.Limit, opts.Offset).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("players: list players: %w", err)
 	}
 	return players, nil
@@ -254,19 +250,7 @@ func filterPlayers(q *bun.SelectQuery, opts ListOptions) {
 	if opts.UserID != 0 {
 		q.Where("player.user_id = ?", opts.UserID)
 	}
-	if opts.Search != "" {
-		// lower() on both sides: PostgreSQL's LIKE is case-sensitive,
-		// SQLite's is not; the wildcards a user types are literal.
-		escaped := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(opts.Search))
-		q.Where(`lower(player.username) LIKE ? ESCAPE '\'`, "%"+escaped+"%")
-	}
-}
-
-func limit(n int) int64 {
-	if n <= 0 {
-		return DefaultLimit
-	}
-	return int64(n)
+	database.Search(q, "player.username", opts.Search)
 }
 
 // DeletePlayer deletes a player, for the admin or a host deleting its

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -28,7 +27,7 @@ const (
 
 // DefaultLimit is how many users a list returns when ListOptions.Limit is
 // 0: lists are never unbounded.
-const DefaultLimit = 1000
+const DefaultLimit = database.DefaultLimit
 
 // Options configure Accounts; nil means every default.
 type Options struct {
@@ -277,13 +276,8 @@ type ListOptions struct {
 // Users lists users by id, for an admin page.
 func (a *Accounts) Users(ctx context.Context, opts ListOptions) ([]User, error) {
 	var rows []userRow
-	q := a.db.NewSelect().Model(&rows)
-	search(q, opts.Search)
-	limit := opts.Limit
-	if limit <= 0 {
-		limit = DefaultLimit
-	}
-	if err := q.OrderExpr("u.id ASC").Limit(int64(limit)).Offset(int64(max(opts.Offset, 0))).Scan(ctx); err != nil {
+	q := database.Search(a.db.NewSelect().Model(&rows), "u.username", opts.Search)
+	if err := database.Page(q, "u.id ASC", opts.Limit, opts.Offset).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("accounts: list users: %w", err)
 	}
 	users := make([]User, len(rows))
@@ -295,23 +289,12 @@ func (a *Accounts) Users(ctx context.Context, opts ListOptions) ([]User, error) 
 
 // CountUsers counts the users opts.Search selects, for a paginated list.
 func (a *Accounts) CountUsers(ctx context.Context, opts ListOptions) (int, error) {
-	q := a.db.NewSelect().Model((*userRow)(nil))
-	search(q, opts.Search)
+	q := database.Search(a.db.NewSelect().Model((*userRow)(nil)), "u.username", opts.Search)
 	n, err := q.Count(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("accounts: count users: %w", err)
 	}
 	return int(n), nil
-}
-
-// search keeps users whose username contains text, ignoring ASCII case on
-// both databases (PostgreSQL's LIKE is case-sensitive, SQLite's is not).
-func search(q *bun.SelectQuery, text string) {
-	if text == "" {
-		return
-	}
-	escaped := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(text))
-	q.Where(`lower(u.username) LIKE ? ESCAPE '\'`, "%"+escaped+"%")
 }
 
 // affected turns a statement that touched no row into ErrUserNotFound.
