@@ -16,6 +16,7 @@ import (
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/enemies"
 	"github.com/gamekit/gamekit/examples/server/accounts"
+	"github.com/gamekit/gamekit/examples/server/admin"
 	"github.com/gamekit/gamekit/examples/server/web"
 	"github.com/gamekit/gamekit/gifts"
 	"github.com/gamekit/gamekit/internal/database"
@@ -27,7 +28,7 @@ import (
 
 // migrations are every package's tables, run by one migrator.
 func migrations() []*migrate.Migrations {
-	return []*migrate.Migrations{inventory.Migrations(), enemies.Migrations(), gifts.Migrations(), players.Migrations(), accounts.Migrations()}
+	return []*migrate.Migrations{inventory.Migrations(), enemies.Migrations(), gifts.Migrations(), players.Migrations(), accounts.Migrations(), admin.Migrations()}
 }
 
 // openDB opens and migrates the database, and reports whether it was new.
@@ -118,7 +119,19 @@ func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts account
 		}
 	}
 
+	adm, err := admin.New(&admin.Options{
+		Accounts: b.accounts, Inventory: b.inventory, Monsters: b.monsters, Players: b.players, DB: db,
+		Gifts:           b.gifts, // nil when gifts are off
+		RealtimeClients: func() int { return hub.Stats().Clients },
+		Logger:          logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+
 	mux := http.NewServeMux()
+	mux.Handle("/admin/", adm)
+	mux.Handle("/admin", adm)
 	api := apiRoot{}
 	api.mount(mux, items, "items", "inventories")
 	api.mount(mux, monsters, "monsters")

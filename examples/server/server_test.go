@@ -115,6 +115,11 @@ func TestTutorialSession(t *testing.T) {
 		if status, _, body := s.do("", "GET", "/api/nowhere/", ""); status != 404 || !apitest.JSONEqual(t, body, `{"detail":"Not found."}`) {
 			t.Errorf("GET /api/nowhere/: got %d %s", status, body)
 		}
+		// The admin is mounted, and sends strangers (redirected) to its
+		// sign-in page.
+		if status, _, body := s.do("", "GET", "/admin/", ""); status != 200 || !strings.Contains(body, "<h1>Sign in</h1>") {
+			t.Errorf("GET /admin/: got %d %.200s", status, body)
+		}
 		// Outside the API is the live page's ground.
 		if status, _, _ := s.do("", "GET", "/nowhere", ""); status != 404 {
 			t.Errorf("GET /nowhere: got %d", status)

@@ -1,0 +1,1 @@
+DROP TABLE gamekit_admin_audit;
