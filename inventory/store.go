@@ -50,6 +50,10 @@ type ListOptions struct {
 	Username string
 	// UserID, when not 0, keeps only this user's inventory.
 	UserID int64
+	// InventoryID, when not 0, keeps only the items in this inventory
+	// (items), so a page of a large inventory's items is read without its
+	// every id.
+	InventoryID int64
 	// Sort is a column, "-" first for descending. Items: "weight" (the
 	// default, then id, as the tutorial lists them), "name", "id".
 	// Inventories: "id" (the default), "username".
@@ -116,17 +120,17 @@ func (s *SQLStore) Items(ctx context.Context, opts ListOptions) ([]Item, error) 
 	}
 	var items []Item
 	q := s.db.NewSelect().Model(&items)
-	database.Search(q, "item.name", opts.Search)
+	filterItems(q, opts)
 	if err := database.Page(q, order, opts.Limit, opts.Offset).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("inventory: list items: %w", err)
 	}
 	return items, nil
 }
 
-// CountItems counts the items opts.Search selects.
+// CountItems counts the items opts.Search and opts.InventoryID select.
 func (s *SQLStore) CountItems(ctx context.Context, opts ListOptions) (int, error) {
 	q := s.db.NewSelect().Model((*Item)(nil))
-	database.Search(q, "item.name", opts.Search)
+	filterItems(q, opts)
 	n, err := q.Count(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("inventory: count items: %w", err)
@@ -317,6 +321,13 @@ func (s *SQLStore) CountInventories(ctx context.Context, opts ListOptions) (int,
 		return 0, fmt.Errorf("inventory: count inventories: %w", err)
 	}
 	return int(n), nil
+}
+
+func filterItems(q *bun.SelectQuery, opts ListOptions) {
+	database.Search(q, "item.name", opts.Search)
+	if opts.InventoryID != 0 {
+		q.Where("item.id IN (SELECT item_id FROM gamekit_inventory_items WHERE inventory_id = ?)", opts.InventoryID)
+	}
 }
 
 func filterInventories(q *bun.SelectQuery, opts ListOptions) {

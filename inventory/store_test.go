@@ -175,6 +175,17 @@ func TestInventories(t *testing.T) {
 		if n, err := s.CountInventories(ctx, inventory.ListOptions{Search: "O"}); err != nil || n != 1 {
 			t.Errorf("count search O: got %d %v, want 1", n, err)
 		}
+		// A page of one inventory's items, searched, sorted and counted.
+		items, err := s.Items(ctx, inventory.ListOptions{InventoryID: alice.ID, Sort: "-weight"})
+		if err != nil || len(items) != 2 || items[0].ID != piano.ID || items[1].ID != guitar.ID {
+			t.Errorf("alice's items: got %+v %v, want the piano, then the guitar", items, err)
+		}
+		if items, err := s.Items(ctx, inventory.ListOptions{InventoryID: alice.ID, Search: "pia"}); err != nil || len(items) != 1 || items[0].ID != piano.ID {
+			t.Errorf("alice's items with pia: got %+v %v", items, err)
+		}
+		if n, err := s.CountItems(ctx, inventory.ListOptions{InventoryID: bob.ID}); err != nil || n != 0 {
+			t.Errorf("bob's items: got %d %v, want 0", n, err)
+		}
 
 		dup := inventory.Inventory{UserID: 1, Username: "alice"}
 		if err := s.CreateInventory(ctx, &dup); !errors.Is(err, gamekit.ErrInvalid) {

@@ -13,15 +13,16 @@ import (
 func (m *Machine[S, T]) DOT() string {
 	var b strings.Builder
 	b.WriteString("digraph {\n")
-	for _, s := range m.def.States {
-		fmt.Fprintf(&b, "\t%q;\n", m.def.StateName(s))
+	states, edges := m.Diagram()
+	for _, s := range states {
+		fmt.Fprintf(&b, "\t%q;\n", s)
 	}
-	for _, e := range m.edges() {
+	for _, e := range edges {
 		style := ""
-		if e.auto {
+		if e.Auto {
 			style = ", style=dashed"
 		}
-		fmt.Fprintf(&b, "\t%q -> %q [label=%q%s];\n", e.from, e.to, e.label, style)
+		fmt.Fprintf(&b, "\t%q -> %q [label=%q%s];\n", e.From, e.To, e.Label, style)
 	}
 	b.WriteString("}\n")
 	return b.String()
@@ -36,8 +37,8 @@ func (m *Machine[S, T]) Mermaid() string {
 	var b strings.Builder
 	b.WriteString("stateDiagram-v2\n")
 	ids := make(map[string]string)
-	for i, s := range m.def.States {
-		name := m.def.StateName(s)
+	states, edges := m.Diagram()
+	for i, name := range states {
 		if isMermaidID(name) {
 			ids[name] = name
 			fmt.Fprintf(&b, "    %s\n", name)
@@ -46,25 +47,34 @@ func (m *Machine[S, T]) Mermaid() string {
 			fmt.Fprintf(&b, "    state %q as %s\n", name, ids[name])
 		}
 	}
-	for _, e := range m.edges() {
-		label := e.label
-		if e.auto {
+	for _, e := range edges {
+		label := e.Label
+		if e.Auto {
 			label += " (auto)"
 		}
-		fmt.Fprintf(&b, "    %s --> %s: %s\n", ids[e.from], ids[e.to], label)
+		fmt.Fprintf(&b, "    %s --> %s: %s\n", ids[e.From], ids[e.To], label)
 	}
 	return b.String()
 }
 
-// edge is one arrow of a diagram, between named states.
-type edge struct {
-	from, to, label string
-	auto            bool
+// Edge is one arrow of the machine's diagram: a transition from one state
+// to another, by the states' names.
+type Edge struct {
+	From, To   string
+	Transition string
+	// Label is the transition's name and its guards in brackets:
+	// "attack [alive]".
+	Label string
+	Auto  bool
 }
 
-// edges returns the arrows of the diagram, one per source of each transition.
-func (m *Machine[S, T]) edges() []edge {
-	var edges []edge
+// Diagram returns what DOT and Mermaid draw, for drawing the machine some
+// other way (an admin page's SVG, say): the state names in definition
+// order, and one edge per source of each transition, in definition order.
+func (m *Machine[S, T]) Diagram() (states []string, edges []Edge) {
+	for _, s := range m.def.States {
+		states = append(states, m.def.StateName(s))
+	}
 	for _, tr := range m.def.Transitions {
 		label := tr.Name
 		if len(tr.Guards) > 0 {
@@ -75,10 +85,11 @@ func (m *Machine[S, T]) edges() []edge {
 			label += " [" + strings.Join(guards, ", ") + "]"
 		}
 		for _, s := range tr.sources(m.def.States) {
-			edges = append(edges, edge{m.def.StateName(s), m.def.StateName(tr.To), label, tr.Auto})
+			edges = append(edges, Edge{From: m.def.StateName(s), To: m.def.StateName(tr.To),
+				Transition: tr.Name, Label: label, Auto: tr.Auto})
 		}
 	}
-	return edges
+	return states, edges
 }
 
 func isMermaidID(name string) bool {

@@ -1,6 +1,7 @@
 package fsm_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/gamekit/gamekit/enemies/fsm"
@@ -73,5 +74,21 @@ func TestMermaidNames(t *testing.T) {
 `
 	if got := m.Mermaid(); got != want {
 		t.Errorf("got\n%v\nwant\n%v", got, want)
+	}
+}
+
+func TestDiagram(t *testing.T) {
+	t.Parallel()
+	states, edges := newDoors(t).Diagram()
+	if want := []string{"open", "closed", "locked"}; !slices.Equal(states, want) {
+		t.Errorf("states: got %v, want %v", states, want)
+	}
+	if len(edges) != 9 {
+		t.Fatalf("got %d edges, want 9", len(edges))
+	}
+	lock := fsm.Edge{From: "closed", To: "locked", Transition: "lock", Label: "lock [has key]"}
+	slam := fsm.Edge{From: "open", To: "closed", Transition: "slam", Label: "slam [windy]", Auto: true}
+	if edges[2] != lock || edges[7] != slam {
+		t.Errorf("got %+v and %+v, want %+v and %+v", edges[2], edges[7], lock, slam)
 	}
 }

@@ -191,6 +191,31 @@ func TestMigrations(t *testing.T) {
 	})
 }
 
+// A statement marked "-- postgres only" runs there and nowhere else.
+func TestPostgresOnlyStatements(t *testing.T) {
+	set, err := database.LoadMigrations(files(map[string]string{
+		"20260101000000_pg.up.sql": "CREATE TABLE p (name TEXT);\n" +
+			"-- postgres only: SQLite has no ILIKE and would fail here.\n" +
+			"INSERT INTO p SELECT 'pg' WHERE 'A' ILIKE 'a';\n",
+	}), "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		if _, err := database.Migrate(ctx, db, set); err != nil {
+			t.Fatal(err)
+		}
+		want := int64(0)
+		if db.Dialect().Name().String() == "pg" {
+			want = 1
+		}
+		if n, err := db.NewSelect().Table("p").Count(ctx); err != nil || n != want {
+			t.Errorf("rows: got %d %v, want %d", n, err, want)
+		}
+	})
+}
+
 // A Statement is prepared once on a database, and runs unprepared in a
 // caller's transaction, with $N parameters on both databases.
 func TestStatement(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/gamekit/gamekit"
 )
@@ -40,14 +41,21 @@ func Page(q *bun.SelectQuery, order string, limit, offset int) *bun.SelectQuery 
 	return q.OrderExpr(order).Limit(int64(limit)).Offset(int64(max(offset, 0)))
 }
 
-// Search keeps the rows whose column contains text, ignoring ASCII case on
-// both databases (PostgreSQL's LIKE is case-sensitive, SQLite's is not);
-// the wildcards a user types match themselves. An empty text keeps every
-// row.
+// Search keeps the rows whose column contains text, ignoring case (ASCII
+// case on SQLite); the wildcards a user types match themselves. An empty
+// text keeps every row.
+//
+// It is SQLite's LIKE, which ignores ASCII case, and PostgreSQL's ILIKE,
+// which a trigram index can serve (see the inventory's items), rather than
+// lower(column) LIKE on both: lower() on every row made a scan of a
+// million names half as fast again on SQLite, and no index serves it.
 func Search(q *bun.SelectQuery, column, text string) *bun.SelectQuery {
 	if text == "" {
 		return q
 	}
-	escaped := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(text))
-	return q.Where("lower("+column+`) LIKE ? ESCAPE '\'`, "%"+escaped+"%")
+	pattern := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(text) + "%"
+	if q.Dialect().Name() == dialect.PG {
+		return q.Where(column+" ILIKE ?", pattern) // backslash is ILIKE's escape
+	}
+	return q.Where(column+` LIKE ? ESCAPE '\'`, pattern)
 }

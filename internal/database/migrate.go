@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 	"github.com/uptrace/bun/migrate"
 )
 
@@ -82,8 +83,17 @@ func LoadMigrations(fsys fs.FS, dir string) (*migrate.Migrations, error) {
 func runScript(ctx context.Context, db *bun.DB, script string) error {
 	script = strings.ReplaceAll(script, IDColumn, idColumn[db.Dialect().Name().String()])
 	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if db.Dialect().Name() == dialect.PG {
+			// One migration at a time per database, whatever the schema:
+			// CREATE EXTENSION IF NOT EXISTS is database-wide, and two
+			// running at once (tests in parallel, servers starting
+			// together) would both try to create it.
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", migrationLock)); err != nil {
+				return err
+			}
+		}
 		for stmt := range strings.SplitSeq(script, ";\n") {
-			if strings.TrimSpace(stmt) == "" {
+			if strings.TrimSpace(stmt) == "" || skipped(stmt, tx.Dialect().Name()) {
 				continue
 			}
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
@@ -92,6 +102,21 @@ func runScript(ctx context.Context, db *bun.DB, script string) error {
 		}
 		return nil
 	})
+}
+
+// PostgresOnly begins a statement in a migration file that only PostgreSQL
+// runs, such as an index SQLite has no kind of:
+//
+//	-- postgres only: trigrams let a search for part of a name use an index.
+//	CREATE INDEX ... USING gin (name public.gin_trgm_ops);
+const PostgresOnly = "-- postgres only"
+
+// migrationLock is the PostgreSQL advisory lock key that migration
+// scripts hold while they run ("gamekit" in ASCII).
+const migrationLock = 0x67616d656b6974
+
+func skipped(stmt string, d dialect.Name) bool {
+	return strings.HasPrefix(strings.TrimSpace(stmt), PostgresOnly) && d != dialect.PG
 }
 
 // Merge joins every package's migrations into one set for one migrator.

@@ -265,19 +265,32 @@ func (a *Accounts) DeleteUser(ctx context.Context, id int64) error {
 	return wrap(err, "delete user")
 }
 
-// ListOptions select and page a list of users, always in order of id.
+// ListOptions select, order and page a list of users.
 type ListOptions struct {
-	// Search keeps users whose username contains it, ignoring ASCII case.
+	// Search keeps users whose username contains it, ignoring case.
 	Search string
+	// Sort is "id" (the default), "username" or "date_joined", "-" first
+	// for descending, each then by id. Any other value is invalid input.
+	Sort string
 	// Limit defaults to DefaultLimit; Offset skips users.
 	Limit, Offset int
 }
 
-// Users lists users by id, for an admin page.
+var userSorts = database.Sorts{
+	"id": "u.id ASC", "-id": "u.id DESC",
+	"username": "u.username ASC, u.id ASC", "-username": "u.username DESC, u.id DESC",
+	"date_joined": "u.created_at ASC, u.id ASC", "-date_joined": "u.created_at DESC, u.id DESC",
+}
+
+// Users lists users, by id unless opts say otherwise, for an admin page.
 func (a *Accounts) Users(ctx context.Context, opts ListOptions) ([]User, error) {
+	order, err := userSorts.Order("sort", opts.Sort, "id")
+	if err != nil {
+		return nil, err
+	}
 	var rows []userRow
 	q := database.Search(a.db.NewSelect().Model(&rows), "u.username", opts.Search)
-	if err := database.Page(q, "u.id ASC", opts.Limit, opts.Offset).Scan(ctx); err != nil {
+	if err := database.Page(q, order, opts.Limit, opts.Offset).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("accounts: list users: %w", err)
 	}
 	users := make([]User, len(rows))

@@ -67,6 +67,31 @@ func TestTokens(t *testing.T) {
 	})
 }
 
+// A token of its own lifetime (the admin's sessions) expires on its own
+// schedule and works like any other meanwhile.
+func TestIssueTokenFor(t *testing.T) {
+	t.Parallel()
+	run(t, &accounts.Options{TokenLifetime: time.Hour}, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		alice := e.mustUser(t, "alice", "correct horse", false)
+		token, expiresAt, err := e.acc.IssueTokenFor(ctx, alice.ID, time.Minute)
+		if err != nil || !expiresAt.Equal(start.Add(time.Minute)) {
+			t.Fatalf("got %v %v, want expiry at %v", expiresAt, err, start.Add(time.Minute))
+		}
+		e.clock.Advance(time.Minute - time.Nanosecond)
+		if u, err := e.acc.UserByToken(ctx, token); err != nil || u.ID != alice.ID {
+			t.Errorf("before expiry: got %v %v, want alice", u, err)
+		}
+		e.clock.Advance(time.Nanosecond)
+		if _, err := e.acc.UserByToken(ctx, token); !errors.Is(err, accounts.ErrTokenExpired) {
+			t.Errorf("at expiry: got %v, want %v", err, accounts.ErrTokenExpired)
+		}
+		if _, _, err := e.acc.IssueTokenFor(ctx, alice.ID, 0); err == nil {
+			t.Error("a token that is expired when issued was issued")
+		}
+	})
+}
+
 func TestTokenExpiry(t *testing.T) {
 	t.Parallel()
 	run(t, &accounts.Options{TokenLifetime: time.Hour}, func(t *testing.T, e *env) {

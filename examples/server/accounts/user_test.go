@@ -323,6 +323,9 @@ func TestUsers(t *testing.T) {
 			{accounts.ListOptions{Search: "_"}, "x_y", 1}, // a wildcard in LIKE, literal here
 			{accounts.ListOptions{Limit: 2, Offset: 1}, "bob,carol", 6},
 			{accounts.ListOptions{Search: "nobody"}, "", 0},
+			{accounts.ListOptions{Sort: "-id", Limit: 2}, "xay,x_y", 6},
+			{accounts.ListOptions{Sort: "-username", Search: "o"}, "carol,bob", 2}, // no case or punctuation: the same in every collation
+			{accounts.ListOptions{Sort: "-date_joined", Search: "a"}, "xay,Alicia,carol,alice", 4},
 		} {
 			users, err := e.acc.Users(ctx, tc.opts)
 			if err != nil {
@@ -338,6 +341,9 @@ func TestUsers(t *testing.T) {
 			if n, err := e.acc.CountUsers(ctx, tc.opts); err != nil || n != tc.count {
 				t.Errorf("CountUsers(%+v): got %v %v, want %v", tc.opts, n, err, tc.count)
 			}
+		}
+		if _, err := e.acc.Users(ctx, accounts.ListOptions{Sort: "password"}); !errors.Is(err, gamekit.ErrInvalid) {
+			t.Errorf("an unknown sort: got %v, want invalid input", err)
 		}
 	})
 }
