@@ -14,10 +14,13 @@ import (
 	"github.com/chromedp/chromedp"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/examples/server/accounts"
+	"github.com/gamekit/gamekit/gifts"
 	"github.com/gamekit/gamekit/internal/apitest"
 	"github.com/gamekit/gamekit/internal/browsertest"
 	"github.com/gamekit/gamekit/internal/dbtest"
+	"github.com/gamekit/gamekit/realtime"
 )
 
 // liveWait bounds the wait for a move to show in another tab. The page is
@@ -84,6 +87,28 @@ func TestBrowserLiveMoves(t *testing.T) {
 	// The board draws her where the list says: y grows upwards.
 	if got := browsertest.Eval[string](t, bob, `(c => c.getAttribute("cx") + "," + c.getAttribute("cy"))(document.querySelector('#board [data-player-id="`+id+`"] circle'))`); got != "-1,-1" {
 		t.Errorf("bob's board draws alice's player at SVG (%s), want (-1,-1)", got)
+	}
+
+	// What the monsters and the gift scheduler publish reaches the feed:
+	// a transition fired over the API, and a gift on alice's private
+	// channel (published as the scheduler does, through the hub).
+	if status, _, body := s.do(basic("admin", adminPassword), "POST", "/api/monsters/1/attack/", `{"user":1}`); status != 200 {
+		t.Fatalf("attack: %d %s", status, body)
+	}
+	waitFor(t, alice, liveWait, `#feed li[data-channel="monsters"][data-event="updated"]`)
+	waitFor(t, bob, liveWait, `#feed li[data-channel="monsters"][data-event="updated"]`)
+	aliceUser, err := s.b.accounts.UserByUsername(context.Background(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gift := gamekit.Event{Channel: realtime.UserChannel(aliceUser.ID), Name: gifts.EventGift,
+		Data: gifts.Gift{Schedule: "gifts", Tick: 1, At: time.Now()}}
+	if err := s.b.hub.Publish(context.Background(), gift); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, alice, liveWait, `#feed li[data-event="gift"]`)
+	if n := browsertest.Eval[int](t, bob, `document.querySelectorAll('#feed li[data-event="gift"]').length`); n != 0 {
+		t.Errorf("bob's feed shows %d of alice's gifts", n)
 	}
 
 	browsertest.Screenshot(t, alice, "alice")
