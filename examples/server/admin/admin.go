@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/gamekit/gamekit/enemies"
 	"github.com/gamekit/gamekit/examples/server/accounts"
@@ -49,9 +48,7 @@ type Options struct {
 	Inventory inventory.Store
 	Monsters  enemies.Store
 	Players   players.Store
-	// DB holds the audit trail (the table of Migrations). It must be the
-	// database Accounts works on: the admin issues its sessions' tokens
-	// there.
+	// DB holds the audit trail (the table of Migrations).
 	DB *bun.DB
 
 	// Gifts reports the gift scheduler's last tick on the dashboard.
@@ -71,15 +68,17 @@ type Options struct {
 	// DefaultPageSize (50).
 	PageSize int
 	// SessionLifetime is how long a sign-in lasts: the session's token is
-	// issued with it, whatever the accounts' own token lifetime. Defaults
-	// to DefaultSessionLifetime (12 hours).
+	// issued with it (accounts.Accounts.IssueTokenFor), whatever the
+	// accounts' own token lifetime. Defaults to DefaultSessionLifetime (12
+	// hours).
 	SessionLifetime time.Duration
 	// SecureCookies marks the session cookie Secure on every response, for
 	// a server behind a proxy that terminates TLS (the server itself then
 	// sees plain HTTP). Defaults to false: the cookie is Secure when the
 	// request came over TLS.
 	SecureCookies bool
-	// Now is the clock of the audit trail and of sessions. Defaults to
+	// Now is the clock of the audit trail and of the session cookie's
+	// max age (a session's token expires by Accounts' clock). Defaults to
 	// time.Now.
 	Now func() time.Time
 	// Logger receives failures the pages cannot show (an audit row that
@@ -91,7 +90,7 @@ type Options struct {
 // It is safe for concurrent use.
 type Admin struct {
 	acc       *accounts.Accounts
-	sessions  *accounts.Accounts // issues tokens with the session lifetime
+	lifetime  time.Duration // of a session
 	inventory inventory.Store
 	monsters  enemies.Store
 	players   players.Store
@@ -132,7 +131,7 @@ func New(opts *Options) (*Admin, error) {
 		acc: o.Accounts, inventory: o.Inventory, monsters: o.Monsters, players: o.Players,
 		gifts: o.Gifts, clients: o.RealtimeClients, secure: o.SecureCookies,
 		prefix: orDefault(o.Prefix, DefaultPrefix), pageSize: orDefault(o.PageSize, DefaultPageSize),
-		now: o.Now, logger: o.Logger,
+		lifetime: orDefault(o.SessionLifetime, DefaultSessionLifetime), now: o.Now, logger: o.Logger,
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -140,25 +139,12 @@ func New(opts *Options) (*Admin, error) {
 	if a.logger == nil {
 		a.logger = slog.Default()
 	}
-	// Sessions are accounts' own tokens, in accounts' table, checked with
-	// Accounts.UserByToken like any other; only their lifetime is the
-	// admin's. This second Accounts on the same tables does nothing but
-	// issue them (its bcrypt cost matters only for the stand-in hash New
-	// computes, which it never compares).
-	var err error
-	a.sessions, err = accounts.New(o.DB, &accounts.Options{
-		TokenLifetime: orDefault(o.SessionLifetime, DefaultSessionLifetime),
-		BcryptCost:    bcrypt.MinCost,
-		Now:           a.now,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("admin: %w", err)
-	}
 	a.audit = &auditLog{db: o.DB, now: a.now}
+	var err error
 	if a.pages, err = parsePages(); err != nil {
 		return nil, fmt.Errorf("admin: %w", err)
 	}
-	a.diagram = newDiagram(enemies.Machine().DOT(), enemies.Machine().Mermaid())
+	a.diagram = newDiagram(enemies.Machine())
 	a.handler = a.routes()
 	return a, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,15 +22,23 @@ import (
 
 // TestBrowser drives the admin in Chromium, as a person would: a player is
 // turned away at sign-in, an admin signs in, adds an item that the API then
-// lists, and fires attack then evade on a monster with the page's buttons.
-// It saves screenshots of the item list (laptop and phone widths) and the
-// monster page.
+// lists, sees the gifts in alice's inventory, and fires attack then evade
+// on a monster with the page's buttons. It saves screenshots of the item
+// list (laptop and phone widths), alice's inventory and the monster page.
 func TestBrowser(t *testing.T) {
 	b := browsertest.New(t)
 	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
 		e := newEnv(t, db, nil)
+		var gifts []int64
 		for i := range 30 {
-			e.mustItem(t, fmt.Sprintf("Gift for alice #%d", i+1), float64(i%4)/2)
+			gifts = append(gifts, e.mustItem(t, fmt.Sprintf("Gift for alice #%d", i+1), float64(i%4)/2).ID)
+		}
+		inv, err := e.items.InventoryOfUser(context.Background(), e.alice.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.items.AddItems(context.Background(), inv.ID, gifts[26:]...); err != nil { // the latest four
+			t.Fatal(err)
 		}
 		m := e.mustMonster(t)
 		api, err := inventory.NewHandler(e.items, nil)
@@ -106,12 +115,13 @@ func TestBrowser(t *testing.T) {
 		browsertest.Screenshot(t, ctx, "items-phone")
 		browsertest.Do(t, ctx, chromedp.EmulateViewport(1280, 900))
 
-		inv, err := e.items.InventoryOfUser(context.Background(), e.alice.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
 		browsertest.Do(t, ctx, chromedp.Navigate(fmt.Sprintf("%s/admin/inventories/%d/", srv.URL, inv.ID)),
 			chromedp.WaitVisible(chromedp.ID("picker")))
+		// Her four gifts, newest first, and nothing else.
+		held := browsertest.Eval[[]string](t, ctx, `[...document.querySelectorAll("input[id^=remove-]")].map(box => box.value)`)
+		if want := []string{fmt.Sprint(gifts[29]), fmt.Sprint(gifts[28]), fmt.Sprint(gifts[27]), fmt.Sprint(gifts[26])}; !slices.Equal(held, want) {
+			t.Errorf("alice's inventory shows items %v, want %v", held, want)
+		}
 		browsertest.Screenshot(t, ctx, "inventory")
 
 		// Attack, then evade, with the monster page's buttons.

@@ -3,78 +3,51 @@ package admin
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"strconv"
-	"strings"
+
+	"github.com/gamekit/gamekit/enemies/fsm"
 )
 
-// diagram is a state machine's diagram, read from its DOT text (the
-// format fsm.Machine.DOT documents), drawn as an inline SVG by the server:
-// no script, no external renderer.
+// machine is what a diagram needs of an fsm.Machine: its states and
+// arrows to draw, and its DOT and Mermaid sources to show.
+type machine interface {
+	Diagram() (states []string, edges []fsm.Edge)
+	DOT() string
+	Mermaid() string
+}
+
+// diagram is a state machine's diagram (fsm.Machine.Diagram) drawn as an
+// inline SVG by the server: no script, no external renderer.
 type diagram struct {
 	DOT, Mermaid string
 	states       []string
 	edges        []diagramEdge
-	// transitions are the names of the transitions, in order of first
-	// appearance.
+	// transitions are the names of the transitions, in definition order.
 	transitions []string
 	auto        map[string]bool
 	positions   []point // of states, on a circle
 }
 
+// diagramEdge is an arrow, with its states' indexes in diagram.states.
 type diagramEdge struct {
-	from, to    int
-	name, label string
-	auto        bool
+	fsm.Edge
+	from, to int
 }
 
 type point struct{ x, y float64 }
 
-var (
-	dotState = regexp.MustCompile(`^\s*("(?:[^"\\]|\\.)*");$`)
-	dotEdge  = regexp.MustCompile(`^\s*("(?:[^"\\]|\\.)*") -> ("(?:[^"\\]|\\.)*") \[label=("(?:[^"\\]|\\.)*")(, style=dashed)?\];$`)
-)
-
-// newDiagram reads the states and arrows of a DOT text and places the
-// states. Lines it does not understand are skipped: the page then shows
-// less of a drawing, and the sources in full.
-func newDiagram(dot, mermaid string) diagram {
-	d := diagram{DOT: dot, Mermaid: mermaid, auto: map[string]bool{}}
-	index := map[string]int{}
-	state := func(quoted string) int {
-		name, err := strconv.Unquote(quoted)
-		if err != nil {
-			name = quoted
+// newDiagram reads the machine's states and arrows and places the states.
+func newDiagram(m machine) diagram {
+	states, edges := m.Diagram()
+	d := diagram{DOT: m.DOT(), Mermaid: m.Mermaid(), states: states, auto: map[string]bool{}}
+	for _, e := range edges {
+		d.edges = append(d.edges, diagramEdge{Edge: e,
+			from: slices.Index(states, e.From), to: slices.Index(states, e.To)})
+		if !slices.Contains(d.transitions, e.Transition) {
+			d.transitions = append(d.transitions, e.Transition)
 		}
-		i, ok := index[name]
-		if !ok {
-			i = len(d.states)
-			index[name] = i
-			d.states = append(d.states, name)
-		}
-		return i
-	}
-	for line := range strings.SplitSeq(dot, "\n") {
-		if m := dotState.FindStringSubmatch(line); m != nil {
-			state(m[1])
-			continue
-		}
-		m := dotEdge.FindStringSubmatch(line)
-		if m == nil {
-			continue
-		}
-		label, err := strconv.Unquote(m[3])
-		if err != nil {
-			continue
-		}
-		name, _, _ := strings.Cut(label, " [")
-		e := diagramEdge{from: state(m[1]), to: state(m[2]), name: name, label: label, auto: m[4] != ""}
-		d.edges = append(d.edges, e)
-		if !slices.Contains(d.transitions, name) {
-			d.transitions = append(d.transitions, name)
-		}
-		d.auto[name] = d.auto[name] || e.auto
+		d.auto[e.Transition] = d.auto[e.Transition] || e.Auto
 	}
 	d.positions = d.layout()
 	return d
@@ -194,7 +167,7 @@ func (d diagram) svg(current string) svgView {
 			TextX: num(p.x), TextY: num(p.y + 5)})
 	}
 	for _, e := range d.edges {
-		se := svgEdge{Label: e.label, Auto: e.auto, FromActive: d.states[e.from] == current}
+		se := svgEdge{Label: e.Label, Auto: e.Auto, FromActive: e.From == current}
 		p0, p2 := d.positions[e.from], d.positions[e.to]
 		if e.from == e.to { // a loop above the box
 			top := p0.y - half[e.from].y

@@ -26,13 +26,13 @@
 //
 // Signing in checks the password with accounts.Accounts.Authenticate,
 // throttled by username and client address like the API's sign-in, and
-// lets admins alone in. The session is an accounts token, issued with
-// Options.SessionLifetime and stored by accounts as a hash; the cookie
-// ([CookieName]) is HttpOnly, SameSite=Strict, Secure over TLS (always,
-// with Options.SecureCookies, behind a proxy that terminates TLS) and
-// expires with the token. Signing out revokes the token. Admin rights are read from
-// the user at every request, so withdrawing them ends the user's sessions
-// at once.
+// lets admins alone in. The session is an accounts token of
+// Options.SessionLifetime (accounts.Accounts.IssueTokenFor), stored by
+// accounts as a hash; the cookie ([CookieName]) is HttpOnly,
+// SameSite=Strict, Secure over TLS (always, with Options.SecureCookies,
+// behind a proxy that terminates TLS) and expires with the token. Signing
+// out revokes the token. Admin rights are read from the user at every
+// request, so withdrawing them ends the user's sessions at once.
 //
 // # Safety
 //
@@ -52,17 +52,24 @@
 //
 // # Large tables
 //
-// Lists and the inventory's item picker read one page at a time with the
-// stores' Limit and Offset, never a whole table. A list without a search is
+// Lists, an inventory's contents (inventory.ListOptions.InventoryID) and
+// the inventory's item picker read one page at a time with the stores'
+// Limit and Offset, never a whole table. A list without a search is
 // counted, its first page and its count read at once; a page past the
 // middle of a list is read from the other end in the reverse order, so the
 // last page costs what the first does. A search is not counted, since
-// counting its matches would read the whole table whatever the page: one
-// row more than a page tells whether another follows. Searches list the
-// newest rows first, the order the table is stored in.
+// counting a common word's matches reads every one of them whatever the
+// page, nor is the picker, whose count would be of every item: one row more
+// than a page tells whether another follows. Searches list the newest rows
+// first, the order the table is stored in.
 //
-// What the stores' options cannot make fast, the admin cannot either: a
-// search is a substring match (LIKE '%text%'), which reads every row until
-// it has a page of matches, and an offset costs a walk over the rows it
-// skips. BenchmarkMillionItems measures both.
+// What the stores' options cannot make fast, the admin cannot either.
+// A search is a substring match ignoring ASCII case (LIKE on SQLite,
+// ILIKE on PostgreSQL): PostgreSQL finds item names in their trigram
+// index, but SQLite reads every row until it has a page of matches, so a
+// rare word, or none, reads the whole table. An offset costs a walk over
+// the rows it skips: on SQLite a walk of the sort's index, on PostgreSQL a
+// read of every row skipped, cheap in id order (the table's own) and slow
+// in weight order. Sorting by name, which no index serves, sorts the
+// whole table for every page. BenchmarkMillionItems measures each.
 package admin

@@ -180,10 +180,9 @@ func (a *Admin) loadInventory(w http.ResponseWriter, r *http.Request, s *session
 	return inventory.Inventory{}, false
 }
 
-// showInventory shows an inventory: its owner, a page of its items (by
-// id, newest first, read one by one: the store has no list of one
-// inventory's items) and a page of the picker, which reads items with
-// Store.Items and never more than a page of them.
+// showInventory shows an inventory: its owner, a page of its items
+// (newest first, Store.Items of the inventory) and a page of the picker,
+// which reads items with Store.Items and never more than a page of them.
 func (a *Admin) showInventory(w http.ResponseWriter, r *http.Request, s *session, status int, inv inventory.Inventory, owner, remove, add *form) {
 	ctx := r.Context()
 	v := inventoryView{Inventory: inv, Owner: owner, Remove: remove, Add: add, Back: r.URL.RawQuery, Actions: []link{
@@ -191,36 +190,34 @@ func (a *Admin) showInventory(w http.ResponseWriter, r *http.Request, s *session
 		{"Audit trail", a.auditURL("inventory", inv.ID)},
 	}}
 	page, offset := pageOf(r, "ipage", a.pageSize)
-	n := len(inv.Items)
-	for i := n - 1 - offset; i >= 0 && i > n-1-offset-a.pageSize; i-- {
-		it, err := a.inventory.Item(ctx, inv.Items[i])
-		if errors.Is(err, gamekit.ErrNotFound) {
-			continue // deleted since the inventory was read
-		}
-		if err != nil {
-			a.fail(w, r, s, err)
-			return
-		}
-		v.Contents = append(v.Contents, it)
-	}
-	shown := max(0, min(a.pageSize, n-offset))
-	v.ContentsPager = newPager(r, "ipage", page, a.pageSize, shown, offset+a.pageSize < n, n)
-
-	size := a.pickerSize()
-	v.PickerSearch = strings.TrimSpace(r.URL.Query().Get("pq"))
-	ppage, poffset := pageOf(r, "ppage", size)
-	items, err := a.inventory.Items(ctx, inventory.ListOptions{Search: v.PickerSearch, Sort: "-id", Limit: size + 1, Offset: poffset})
+	contents, err := readPage(ctx, pageRequest{page: page, size: a.pageSize, offset: offset, sort: "-id", reversible: true, counted: true},
+		func(ctx context.Context, sort string, limit, offset int) ([]inventory.Item, error) {
+			return a.inventory.Items(ctx, inventory.ListOptions{InventoryID: inv.ID, Sort: sort, Limit: limit, Offset: offset})
+		},
+		func(context.Context) (int, error) { return len(inv.Items), nil }) // the count the page's heading shows
 	if err != nil {
 		a.fail(w, r, s, err)
 		return
 	}
-	more := len(items) > size
-	items = items[:min(len(items), size)]
-	for _, it := range items {
+	v.Contents = contents.rows
+	v.ContentsPager = newPager(r, "ipage", page, a.pageSize, len(contents.rows), contents.more, contents.total)
+
+	size := a.pickerSize()
+	v.PickerSearch = strings.TrimSpace(r.URL.Query().Get("pq"))
+	ppage, poffset := pageOf(r, "ppage", size)
+	picked, err := readPage(ctx, pageRequest{page: ppage, size: size, offset: poffset, sort: "-id"},
+		func(ctx context.Context, sort string, limit, offset int) ([]inventory.Item, error) {
+			return a.inventory.Items(ctx, inventory.ListOptions{Search: v.PickerSearch, Sort: sort, Limit: limit, Offset: offset})
+		}, nil)
+	if err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
+	for _, it := range picked.rows {
 		_, in := slices.BinarySearch(inv.Items, it.ID)
 		v.Picker = append(v.Picker, pickedItem{Item: it, In: in})
 	}
-	v.PickerPager = newPager(r, "ppage", ppage, size, len(items), more, -1)
+	v.PickerPager = newPager(r, "ppage", ppage, size, len(picked.rows), picked.more, picked.total)
 	a.render(w, r, s, status, "inventory", fmt.Sprintf("Inventory #%d of %s", inv.ID, inv.Username), v)
 }
 

@@ -41,7 +41,7 @@ func (a *Admin) itemList(w http.ResponseWriter, r *http.Request, s *session) {
 			Cells: []string{strconv.FormatInt(it.ID, 10), it.Name, formatFloat(it.Weight)}})
 	}
 	if q != "" {
-		v.Note = "Matches are not counted: counting them would read every item, whatever the page."
+		v.Note = "Matches are not counted: counting them could read every item, whatever the page."
 	}
 	a.render(w, r, s, http.StatusOK, "list", "Items", v)
 }

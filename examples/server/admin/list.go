@@ -190,9 +190,9 @@ type listing[T any] struct {
 //     order with the offset from the end, and turned round: an offset
 //     costs the database a walk over the rows it skips, so the last page
 //     costs what the first does, and the worst page is the middle one.
-//   - A search is not counted; one row more than the page tells whether
-//     another page follows, and a page that shows the last match tells the
-//     total.
+//   - A list that is not counted (a search, the item picker) reads one
+//     row more than the page to tell whether another page follows; a page
+//     that shows the last row tells the total.
 func readPage[T any](ctx context.Context, p pageRequest,
 	fetch func(ctx context.Context, sort string, limit, offset int) ([]T, error),
 	count func(ctx context.Context) (int, error)) (listing[T], error) {

@@ -80,6 +80,17 @@ func TestMonsterTransitions(t *testing.T) {
 		// The diagram, with the monster's state highlighted, and its sources.
 		expect(t, res, http.StatusOK, `<svg class="diagram"`, `<g class="current"><rect`, ">wandering</text>",
 			"stateDiagram-v2", "digraph {", "look_for_aid [health_points <= 5]")
+		// An arrow per edge of the machine, labelled, the automatic one
+		// dashed, the one leaving the current state (attack) highlighted.
+		_, edges := enemies.Machine().Diagram()
+		if got := strings.Count(res.body, `<path class="edge`); got != len(edges) {
+			t.Errorf("the diagram draws %d arrows, want %d", got, len(edges))
+		}
+		expect(t, res, http.StatusOK, `<path class="edge auto"`, `<path class="edge active"`,
+			`<text class="label"`, ">look_for_aid [health_points <= 5]</text>")
+		if got := strings.Count(res.body, `<path class="edge active"`); got != 1 {
+			t.Errorf("%d arrows leave wandering, want 1", got)
+		}
 
 		// Attack needs a user, and says so next to the field.
 		res = c.post(path+"fire/attack", url.Values{"user": {""}})

@@ -126,12 +126,10 @@ func (a *Admin) signIn(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusForbidden, signInRefused)
 		return
 	}
-	token, expires, err := a.sessions.IssueToken(r.Context(), u.ID)
-	if err != nil {
+	if err := a.startSession(w, r, u.ID); err != nil {
 		a.fail(w, r, nil, err)
 		return
 	}
-	a.setCookie(w, r, token, expires)
 	a.record(r, &session{user: u}, "sign in", "session", 0, nil, nil)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
@@ -146,6 +144,17 @@ func (a *Admin) signOut(w http.ResponseWriter, r *http.Request, s *session) {
 	a.clearCookie(w, r)
 	a.record(r, s, "sign out", "session", 0, nil, nil)
 	http.Redirect(w, r, a.path("signin"), http.StatusSeeOther)
+}
+
+// startSession issues the user a token of the session lifetime and sets
+// the cookie that holds it.
+func (a *Admin) startSession(w http.ResponseWriter, r *http.Request, userID int64) error {
+	token, expires, err := a.acc.IssueTokenFor(r.Context(), userID, a.lifetime)
+	if err != nil {
+		return err
+	}
+	a.setCookie(w, r, token, expires)
+	return nil
 }
 
 func (a *Admin) setCookie(w http.ResponseWriter, r *http.Request, token string, expires time.Time) {

@@ -29,16 +29,18 @@ func snapUser(u accounts.User) userSnapshot {
 	return userSnapshot{ID: u.ID, Username: u.Username, Admin: u.Admin, CreatedAt: u.CreatedAt}
 }
 
-// userList lists users by id (the only order accounts lists them in),
-// searchable by username.
+// userSorts are the sorts the user list offers, the store's.
+var userSorts = []string{"id", "username", "date_joined"}
+
+// userList lists users, searchable by username and sortable.
 func (a *Admin) userList(w http.ResponseWriter, r *http.Request, s *session) {
-	q := search(r)
+	q, sort := search(r), listSort(r, userSorts, "id")
 	page, offset := pageOf(r, "page", a.pageSize)
 	opts := accounts.ListOptions{Search: q}
-	l, err := readPage(r.Context(), pageRequest{page: page, size: a.pageSize, offset: offset, sort: "id", counted: q == ""},
-		func(ctx context.Context, _ string, limit, offset int) ([]accounts.User, error) {
+	l, err := readPage(r.Context(), pageRequest{page: page, size: a.pageSize, offset: offset, sort: sort, reversible: true, counted: q == ""},
+		func(ctx context.Context, sort string, limit, offset int) ([]accounts.User, error) {
 			o := opts
-			o.Limit, o.Offset = limit, offset
+			o.Sort, o.Limit, o.Offset = sort, limit, offset
 			return a.acc.Users(ctx, o)
 		},
 		func(ctx context.Context) (int, error) { return a.acc.CountUsers(ctx, opts) })
@@ -47,7 +49,7 @@ func (a *Admin) userList(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	v := listView{Noun: "user", AddURL: a.path("users", "add"), Search: "Search usernames", SearchValue: q,
-		Columns: []column{{Label: "ID"}, {Label: "Username"}, {Label: "Admin"}, {Label: "Joined"}},
+		Columns: sortable(r, sort, []string{"ID", "Username", "Admin", "Joined"}, []string{"id", "username", "", "date_joined"}),
 		Pager:   newPager(r, "page", page, a.pageSize, len(l.rows), l.more, l.total)}
 	for _, u := range l.rows {
 		v.Rows = append(v.Rows, listRow{URL: a.path("users", u.ID) + "/",
@@ -210,12 +212,10 @@ func (a *Admin) userSetPassword(w http.ResponseWriter, r *http.Request, s *sessi
 		if err == nil {
 			a.record(r, s, "set password", "user", u.ID, nil, nil)
 			if u.ID == s.user.ID {
-				token, expires, err := a.sessions.IssueToken(r.Context(), u.ID)
-				if err != nil {
+				if err := a.startSession(w, r, u.ID); err != nil {
 					a.fail(w, r, s, err)
 					return
 				}
-				a.setCookie(w, r, token, expires)
 			}
 			redirect(w, r, a.path("users", u.ID)+"/", "password")
 			return

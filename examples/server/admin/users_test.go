@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/examples/server/accounts"
@@ -26,8 +28,46 @@ func TestUserList(t *testing.T) {
 		res = c.get("/admin/users/?q=LIC")
 		expect(t, res, http.StatusOK, "alice", "1–1 of 1")
 		absent(t, res, "<td>root</td>", "<td>bob</td>")
+		res = c.get("/admin/users/?sort=username")
+		expect(t, res, http.StatusOK, "<td>alice</td>", "<td>bob</td>", "1–2 of 3", `href="/admin/users/?sort=-username"`)
+		absent(t, res, "<td>root</td>")
 	})
 }
+
+// TestUserPages reads every page of every order of users, joined at three
+// times, two at once: pages past the middle are read from the other end
+// and turned round, and must come out as if read from the start.
+func TestUserPages(t *testing.T) {
+	run(t, &admin.Options{PageSize: 2}, func(t *testing.T, e *env) {
+		e.clock.Advance(-time.Hour) // bob's account is older than root's
+		e.mustUser(t, "bob", false)
+		e.clock.Advance(2 * time.Hour)
+		e.mustUser(t, "dave", false)
+		e.mustUser(t, "carol", false)
+		c := e.signIn(t, "root")
+		for _, sort := range []string{"", "id", "-id", "username", "-username", "date_joined", "-date_joined"} {
+			all, err := e.acc.Users(context.Background(), accounts.ListOptions{Sort: sort})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want, got []string
+			for _, u := range all {
+				want = append(want, fmt.Sprintf(`<a href="/admin/users/%d/">`, u.ID))
+			}
+			for page := 1; page <= 4; page++ {
+				res := c.get(fmt.Sprintf("/admin/users/?sort=%s&page=%d", sort, page))
+				expect(t, res, http.StatusOK)
+				got = append(got, userLinks.FindAllString(res.body, -1)...)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("sort %q: pages show\n%v\nwant\n%v", sort, got, want)
+			}
+		}
+	})
+}
+
+// userLinks finds the links of the user list's rows.
+var userLinks = regexp.MustCompile(`<a href="/admin/users/\d+/">`)
 
 func TestUserAdd(t *testing.T) {
 	run(t, nil, func(t *testing.T, e *env) {
