@@ -119,9 +119,10 @@ func (s *SQLStore) Items(ctx context.Context, opts ListOptions) ([]Item, error) 
 		return nil, err
 	}
 	var items []Item
-	q := s.db.NewSelect().Model(&items)
-	filterItems(q, opts)
-	if err := database.Page(q, order, opts.Limit, opts.Offset).Scan(ctx); err != nil {
+	q, keys := s.db.NewSelect().Model(&items), s.db.NewSelect().Model((*Item)(nil))
+	filterItems(keys, opts)
+	// Gifts make this the table that grows to millions of rows.
+	if err := database.PageByKey(q, keys, "item.id", order, opts.Limit, opts.Offset).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("inventory: list items: %w", err)
 	}
 	return items, nil

@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS gamekit_items_name_id;
