@@ -45,10 +45,8 @@ type HistoryOptions struct {
 // not check that the monster exists: a deleted monster's history is still
 // there.
 func (s *SQLStore) History(ctx context.Context, opts HistoryOptions) ([]HistoryEntry, error) {
-	var entries []HistoryEntry
-	q := s.db.NewSelect().Model(&entries)
-	filterHistory(q, opts)
-	if err := database.Page(q, "entry.monster_id ASC, entry.version ASC", opts.Limit, opts.Offset).Scan(ctx); err != nil {
+	entries, err := database.List[HistoryEntry](ctx, s.db, opts.filter, "entry.monster_id ASC, entry.version ASC", opts.Limit, opts.Offset)
+	if err != nil {
 		return nil, fmt.Errorf("enemies: history: %w", err)
 	}
 	for i := range entries {
@@ -59,16 +57,14 @@ func (s *SQLStore) History(ctx context.Context, opts HistoryOptions) ([]HistoryE
 
 // CountHistory counts the entries opts select.
 func (s *SQLStore) CountHistory(ctx context.Context, opts HistoryOptions) (int, error) {
-	q := s.db.NewSelect().Model((*HistoryEntry)(nil))
-	filterHistory(q, opts)
-	n, err := q.Count(ctx)
+	n, err := database.Count[HistoryEntry](ctx, s.db, opts.filter)
 	if err != nil {
 		return 0, fmt.Errorf("enemies: count history: %w", err)
 	}
-	return int(n), nil
+	return n, nil
 }
 
-func filterHistory(q *bun.SelectQuery, opts HistoryOptions) {
+func (opts HistoryOptions) filter(q *bun.SelectQuery) {
 	if opts.Monster != 0 {
 		q.Where("entry.monster_id = ?", opts.Monster)
 	}

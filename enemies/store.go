@@ -168,10 +168,8 @@ func (s *SQLStore) Monsters(ctx context.Context, opts ListOptions) ([]Monster, e
 	if err != nil {
 		return nil, err
 	}
-	var monsters []Monster
-	q := s.db.NewSelect().Model(&monsters)
-	filterMonsters(q, opts)
-	if err := database.Page(q, order, opts.Limit, opts.Offset).Scan(ctx); err != nil {
+	monsters, err := database.List[Monster](ctx, s.db, opts.filter, order, opts.Limit, opts.Offset)
+	if err != nil {
 		return nil, fmt.Errorf("enemies: list monsters: %w", err)
 	}
 	return monsters, nil
@@ -179,16 +177,14 @@ func (s *SQLStore) Monsters(ctx context.Context, opts ListOptions) ([]Monster, e
 
 // CountMonsters counts the monsters opts select.
 func (s *SQLStore) CountMonsters(ctx context.Context, opts ListOptions) (int, error) {
-	q := s.db.NewSelect().Model((*Monster)(nil))
-	filterMonsters(q, opts)
-	n, err := q.Count(ctx)
+	n, err := database.Count[Monster](ctx, s.db, opts.filter)
 	if err != nil {
 		return 0, fmt.Errorf("enemies: count monsters: %w", err)
 	}
-	return int(n), nil
+	return n, nil
 }
 
-func filterMonsters(q *bun.SelectQuery, opts ListOptions) {
+func (opts ListOptions) filter(q *bun.SelectQuery) {
 	if opts.State != 0 {
 		q.Where("monster.state = ?", opts.State)
 	}

@@ -120,7 +120,7 @@ func (s *SQLStore) Items(ctx context.Context, opts ListOptions) ([]Item, error) 
 	}
 	var items []Item
 	q, keys := s.db.NewSelect().Model(&items), s.db.NewSelect().Model((*Item)(nil))
-	filterItems(keys, opts)
+	opts.itemFilter(keys)
 	// Gifts make this the table that grows to millions of rows.
 	if err := database.PageByKey(q, keys, "item.id", order, opts.Limit, opts.Offset).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("inventory: list items: %w", err)
@@ -130,13 +130,11 @@ func (s *SQLStore) Items(ctx context.Context, opts ListOptions) ([]Item, error) 
 
 // CountItems counts the items opts.Search and opts.InventoryID select.
 func (s *SQLStore) CountItems(ctx context.Context, opts ListOptions) (int, error) {
-	q := s.db.NewSelect().Model((*Item)(nil))
-	filterItems(q, opts)
-	n, err := q.Count(ctx)
+	n, err := database.Count[Item](ctx, s.db, opts.itemFilter)
 	if err != nil {
 		return 0, fmt.Errorf("inventory: count items: %w", err)
 	}
-	return int(n), nil
+	return n, nil
 }
 
 // UpdateItem changes the fields change sets, in one statement, so two
@@ -304,10 +302,8 @@ func (s *SQLStore) Inventories(ctx context.Context, opts ListOptions) ([]Invento
 	if err != nil {
 		return nil, err
 	}
-	var rows []inventoryRow
-	q := s.db.NewSelect().Model(&rows)
-	filterInventories(q, opts)
-	if err := database.Page(q, order, opts.Limit, opts.Offset).Scan(ctx); err != nil {
+	rows, err := database.List[inventoryRow](ctx, s.db, opts.inventoryFilter, order, opts.Limit, opts.Offset)
+	if err != nil {
 		return nil, fmt.Errorf("inventory: list inventories: %w", err)
 	}
 	return s.withItems(ctx, rows)
@@ -315,23 +311,21 @@ func (s *SQLStore) Inventories(ctx context.Context, opts ListOptions) ([]Invento
 
 // CountInventories counts the inventories opts select.
 func (s *SQLStore) CountInventories(ctx context.Context, opts ListOptions) (int, error) {
-	q := s.db.NewSelect().Model((*inventoryRow)(nil))
-	filterInventories(q, opts)
-	n, err := q.Count(ctx)
+	n, err := database.Count[inventoryRow](ctx, s.db, opts.inventoryFilter)
 	if err != nil {
 		return 0, fmt.Errorf("inventory: count inventories: %w", err)
 	}
-	return int(n), nil
+	return n, nil
 }
 
-func filterItems(q *bun.SelectQuery, opts ListOptions) {
+func (opts ListOptions) itemFilter(q *bun.SelectQuery) {
 	database.Search(q, "item.name", opts.Search)
 	if opts.InventoryID != 0 {
 		q.Where("item.id IN (SELECT item_id FROM gamekit_inventory_items WHERE inventory_id = ?)", opts.InventoryID)
 	}
 }
 
-func filterInventories(q *bun.SelectQuery, opts ListOptions) {
+func (opts ListOptions) inventoryFilter(q *bun.SelectQuery) {
 	database.Search(q, "inv.username", opts.Search)
 	if opts.Username != "" {
 		q.Where("inv.username = ?", opts.Username)

@@ -226,10 +226,8 @@ func (s *SQLStore) Players(ctx context.Context, opts ListOptions) ([]Player, err
 	if err != nil {
 		return nil, err
 	}
-	var players []Player
-	q := s.db.NewSelect().Model(&players)
-	filterPlayers(q, opts)
-	if err := database.Page(q, order, opts.Limit, opts.Offset).Scan(ctx); err != nil {
+	players, err := database.List[Player](ctx, s.db, opts.filter, order, opts.Limit, opts.Offset)
+	if err != nil {
 		return nil, fmt.Errorf("players: list players: %w", err)
 	}
 	return players, nil
@@ -237,16 +235,14 @@ func (s *SQLStore) Players(ctx context.Context, opts ListOptions) ([]Player, err
 
 // CountPlayers counts the players opts select.
 func (s *SQLStore) CountPlayers(ctx context.Context, opts ListOptions) (int, error) {
-	q := s.db.NewSelect().Model((*Player)(nil))
-	filterPlayers(q, opts)
-	n, err := q.Count(ctx)
+	n, err := database.Count[Player](ctx, s.db, opts.filter)
 	if err != nil {
 		return 0, fmt.Errorf("players: count players: %w", err)
 	}
-	return int(n), nil
+	return n, nil
 }
 
-func filterPlayers(q *bun.SelectQuery, opts ListOptions) {
+func (opts ListOptions) filter(q *bun.SelectQuery) {
 	if opts.UserID != 0 {
 		q.Where("player.user_id = ?", opts.UserID)
 	}

@@ -1,6 +1,7 @@
 package database
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -69,4 +70,28 @@ func Search(q *bun.SelectQuery, column, text string) *bun.SelectQuery {
 		return q.Where(column+" ILIKE ?", pattern) // backslash is ILIKE's escape
 	}
 	return q.Where(column+` LIKE ? ESCAPE '\'`, pattern)
+}
+
+// List reads one page of the rows of T that filter keeps (nil keeps all),
+// in order (see Page).
+func List[T any](ctx context.Context, db bun.IDB, filter func(*bun.SelectQuery), order string, limit, offset int) ([]T, error) {
+	var rows []T
+	q := db.NewSelect().Model(&rows)
+	if filter != nil {
+		filter(q)
+	}
+	if err := Page(q, order, limit, offset).Scan(ctx); err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+// Count counts the rows of T that filter keeps (nil keeps all).
+func Count[T any](ctx context.Context, db bun.IDB, filter func(*bun.SelectQuery)) (int, error) {
+	q := db.NewSelect().Model((*T)(nil))
+	if filter != nil {
+		filter(q)
+	}
+	n, err := q.Count(ctx)
+	return int(n), err
 }

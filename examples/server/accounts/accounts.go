@@ -288,9 +288,8 @@ func (a *Accounts) Users(ctx context.Context, opts ListOptions) ([]User, error) 
 	if err != nil {
 		return nil, err
 	}
-	var rows []userRow
-	q := database.Search(a.db.NewSelect().Model(&rows), "u.username", opts.Search)
-	if err := database.Page(q, order, opts.Limit, opts.Offset).Scan(ctx); err != nil {
+	rows, err := database.List[userRow](ctx, a.db, opts.filter, order, opts.Limit, opts.Offset)
+	if err != nil {
 		return nil, fmt.Errorf("accounts: list users: %w", err)
 	}
 	users := make([]User, len(rows))
@@ -302,12 +301,15 @@ func (a *Accounts) Users(ctx context.Context, opts ListOptions) ([]User, error) 
 
 // CountUsers counts the users opts.Search selects, for a paginated list.
 func (a *Accounts) CountUsers(ctx context.Context, opts ListOptions) (int, error) {
-	q := database.Search(a.db.NewSelect().Model((*userRow)(nil)), "u.username", opts.Search)
-	n, err := q.Count(ctx)
+	n, err := database.Count[userRow](ctx, a.db, opts.filter)
 	if err != nil {
 		return 0, fmt.Errorf("accounts: count users: %w", err)
 	}
-	return int(n), nil
+	return n, nil
+}
+
+func (opts ListOptions) filter(q *bun.SelectQuery) {
+	database.Search(q, "u.username", opts.Search)
 }
 
 // affected turns a statement that touched no row into ErrUserNotFound.
