@@ -15,6 +15,7 @@ import (
 	"github.com/gamekit/gamekit/enemies"
 	"github.com/gamekit/gamekit/examples/server/accounts"
 	"github.com/gamekit/gamekit/gifts"
+	"github.com/gamekit/gamekit/internal/rest"
 	"github.com/gamekit/gamekit/inventory"
 	"github.com/gamekit/gamekit/players"
 )
@@ -278,4 +279,19 @@ func (a *Admin) path(parts ...any) string {
 // client goes away mid-request: an audit row for a change that was made.
 func background(r *http.Request) context.Context {
 	return context.WithoutCancel(r.Context())
+}
+
+// object reads the object a page's {id} names with get, or answers the
+// failure (404 for a bad or unknown id) and reports false.
+func object[T any](a *Admin, w http.ResponseWriter, r *http.Request, s *session, get func(context.Context, int64) (T, error)) (T, bool) {
+	id, err := rest.ID(r, "id")
+	if err == nil {
+		var v T
+		if v, err = get(r.Context(), id); err == nil {
+			return v, true
+		}
+	}
+	a.fail(w, r, s, err)
+	var zero T
+	return zero, false
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/examples/server/accounts"
-	"github.com/gamekit/gamekit/internal/rest"
 	"github.com/gamekit/gamekit/inventory"
 )
 
@@ -159,25 +158,13 @@ type pickedItem struct {
 func (a *Admin) pickerSize() int { return min(a.pageSize, 20) }
 
 func (a *Admin) inventoryPage(w http.ResponseWriter, r *http.Request, s *session) {
-	inv, ok := a.loadInventory(w, r, s)
+	inv, ok := object(a, w, r, s, a.inventory.Inventory)
 	if !ok {
 		return
 	}
 	owner := newForm(nil, "user")
 	owner.values.Set("user", inv.Username)
 	a.showInventory(w, r, s, http.StatusOK, inv, owner, newForm(nil, "items"), newForm(nil, "items"))
-}
-
-func (a *Admin) loadInventory(w http.ResponseWriter, r *http.Request, s *session) (inventory.Inventory, bool) {
-	id, err := rest.ID(r, "id")
-	if err == nil {
-		var inv inventory.Inventory
-		if inv, err = a.inventory.Inventory(r.Context(), id); err == nil {
-			return inv, true
-		}
-	}
-	a.fail(w, r, s, err)
-	return inventory.Inventory{}, false
 }
 
 // showInventory shows an inventory: its owner, a page of its items
@@ -239,7 +226,7 @@ func (a *Admin) backTo(r *http.Request, inv inventory.Inventory) *http.Request {
 
 // inventoryChange moves an inventory to another user.
 func (a *Admin) inventoryChange(w http.ResponseWriter, r *http.Request, s *session) {
-	before, ok := a.loadInventory(w, r, s)
+	before, ok := object(a, w, r, s, a.inventory.Inventory)
 	if !ok {
 		return
 	}
@@ -280,7 +267,7 @@ func (a *Admin) inventoryRemoveItems(w http.ResponseWriter, r *http.Request, s *
 
 func (a *Admin) changeContents(w http.ResponseWriter, r *http.Request, s *session, action, done string,
 	change func(ctx context.Context, inventoryID int64, itemIDs ...int64) error) {
-	before, ok := a.loadInventory(w, r, s)
+	before, ok := object(a, w, r, s, a.inventory.Inventory)
 	if !ok {
 		return
 	}
@@ -318,7 +305,7 @@ func (a *Admin) changeContents(w http.ResponseWriter, r *http.Request, s *sessio
 }
 
 func (a *Admin) inventoryDeletePage(w http.ResponseWriter, r *http.Request, s *session) {
-	inv, ok := a.loadInventory(w, r, s)
+	inv, ok := object(a, w, r, s, a.inventory.Inventory)
 	if !ok {
 		return
 	}
@@ -330,7 +317,7 @@ func (a *Admin) inventoryDeletePage(w http.ResponseWriter, r *http.Request, s *s
 }
 
 func (a *Admin) inventoryDelete(w http.ResponseWriter, r *http.Request, s *session) {
-	inv, ok := a.loadInventory(w, r, s)
+	inv, ok := object(a, w, r, s, a.inventory.Inventory)
 	if !ok {
 		return
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/gamekit/gamekit"
-	"github.com/gamekit/gamekit/internal/rest"
 	"github.com/gamekit/gamekit/inventory"
 )
 
@@ -118,14 +117,8 @@ func (a *Admin) itemAdd(w http.ResponseWriter, r *http.Request, s *session) {
 }
 
 func (a *Admin) itemPage(w http.ResponseWriter, r *http.Request, s *session) {
-	id, err := rest.ID(r, "id")
-	if err != nil {
-		a.fail(w, r, s, err)
-		return
-	}
-	it, err := a.inventory.Item(r.Context(), id)
-	if err != nil {
-		a.fail(w, r, s, err)
+	it, ok := object(a, w, r, s, a.inventory.Item)
+	if !ok {
 		return
 	}
 	f := newForm(nil, "name", "weight")
@@ -144,14 +137,8 @@ func (a *Admin) itemView(it inventory.Item, f *form) itemView {
 func itemTitle(it inventory.Item) string { return fmt.Sprintf("Item #%d: %s", it.ID, it.Name) }
 
 func (a *Admin) itemChange(w http.ResponseWriter, r *http.Request, s *session) {
-	id, err := rest.ID(r, "id")
-	if err != nil {
-		a.fail(w, r, s, err)
-		return
-	}
-	before, err := a.inventory.Item(r.Context(), id)
-	if err != nil {
-		a.fail(w, r, s, err)
+	before, ok := object(a, w, r, s, a.inventory.Item)
+	if !ok {
 		return
 	}
 	f, err := parseForm(w, r, "name", "weight")
@@ -161,10 +148,10 @@ func (a *Admin) itemChange(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	it, ok := readItem(f)
 	if ok {
-		after, err := a.inventory.UpdateItem(r.Context(), id, inventory.ItemChange{Name: &it.Name, Weight: &it.Weight})
+		after, err := a.inventory.UpdateItem(r.Context(), before.ID, inventory.ItemChange{Name: &it.Name, Weight: &it.Weight})
 		if err == nil {
-			a.record(r, s, "change", "item", id, before, after)
-			redirect(w, r, a.path("items", id)+"/", "saved")
+			a.record(r, s, "change", "item", before.ID, before, after)
+			redirect(w, r, a.path("items", before.ID)+"/", "saved")
 			return
 		}
 		if !f.invalid(err) {
@@ -184,37 +171,26 @@ type deleteView struct {
 }
 
 func (a *Admin) itemDeletePage(w http.ResponseWriter, r *http.Request, s *session) {
-	id, err := rest.ID(r, "id")
-	if err != nil {
-		a.fail(w, r, s, err)
-		return
-	}
-	it, err := a.inventory.Item(r.Context(), id)
-	if err != nil {
-		a.fail(w, r, s, err)
+	it, ok := object(a, w, r, s, a.inventory.Item)
+	if !ok {
 		return
 	}
 	a.render(w, r, s, http.StatusOK, "delete", "Delete item", deleteView{
 		Noun: "item", Name: fmt.Sprintf("#%d %s (%s kg)", it.ID, it.Name, formatFloat(it.Weight)),
 		Consequences: []string{"It leaves every inventory that holds it."},
-		Action:       a.path("items", id, "delete"), Cancel: a.path("items", id) + "/"})
+		Action:       a.path("items", it.ID, "delete"), Cancel: a.path("items", it.ID) + "/"})
 }
 
 func (a *Admin) itemDelete(w http.ResponseWriter, r *http.Request, s *session) {
-	id, err := rest.ID(r, "id")
-	if err != nil {
+	before, ok := object(a, w, r, s, a.inventory.Item)
+	if !ok {
+		return
+	}
+	if err := a.inventory.DeleteItem(r.Context(), before.ID); err != nil {
 		a.fail(w, r, s, err)
 		return
 	}
-	before, err := a.inventory.Item(r.Context(), id)
-	if err == nil {
-		err = a.inventory.DeleteItem(r.Context(), id)
-	}
-	if err != nil {
-		a.fail(w, r, s, err)
-		return
-	}
-	a.record(r, s, "delete", "item", id, before, nil)
+	a.record(r, s, "delete", "item", before.ID, before, nil)
 	redirect(w, r, a.path("items")+"/", "deleted")
 }
 

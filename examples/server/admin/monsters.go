@@ -12,7 +12,6 @@ import (
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/enemies"
 	"github.com/gamekit/gamekit/enemies/fsm"
-	"github.com/gamekit/gamekit/internal/rest"
 )
 
 // monsterSorts are the sorts the monster list offers, the store's.
@@ -147,25 +146,13 @@ type historyRow struct {
 }
 
 func (a *Admin) monsterPage(w http.ResponseWriter, r *http.Request, s *session) {
-	m, ok := a.loadMonster(w, r, s)
+	m, ok := object(a, w, r, s, a.monsters.Monster)
 	if !ok {
 		return
 	}
 	health := newForm(nil, "health_points")
 	health.values.Set("health_points", strconv.Itoa(m.HealthPoints))
 	a.showMonster(w, r, s, http.StatusOK, m, health, newForm(nil, "user"), "")
-}
-
-func (a *Admin) loadMonster(w http.ResponseWriter, r *http.Request, s *session) (enemies.Monster, bool) {
-	id, err := rest.ID(r, "id")
-	if err == nil {
-		var m enemies.Monster
-		if m, err = a.monsters.Monster(r.Context(), id); err == nil {
-			return m, true
-		}
-	}
-	a.fail(w, r, s, err)
-	return enemies.Monster{}, false
 }
 
 // showMonster shows a monster with the transitions the machine allows now
@@ -243,7 +230,7 @@ func (a *Admin) showMonster(w http.ResponseWriter, r *http.Request, s *session, 
 // monsterChange sets a monster's health; the store fires the automatic
 // transitions it enables.
 func (a *Admin) monsterChange(w http.ResponseWriter, r *http.Request, s *session) {
-	before, ok := a.loadMonster(w, r, s)
+	before, ok := object(a, w, r, s, a.monsters.Monster)
 	if !ok {
 		return
 	}
@@ -271,7 +258,7 @@ func (a *Admin) monsterChange(w http.ResponseWriter, r *http.Request, s *session
 // the admin as the one who fired it. A refusal shows the monster again
 // with the machine's reason.
 func (a *Admin) monsterFire(w http.ResponseWriter, r *http.Request, s *session) {
-	before, ok := a.loadMonster(w, r, s)
+	before, ok := object(a, w, r, s, a.monsters.Monster)
 	if !ok {
 		return
 	}
@@ -331,7 +318,7 @@ func (a *Admin) monsterFire(w http.ResponseWriter, r *http.Request, s *session) 
 }
 
 func (a *Admin) monsterDeletePage(w http.ResponseWriter, r *http.Request, s *session) {
-	m, ok := a.loadMonster(w, r, s)
+	m, ok := object(a, w, r, s, a.monsters.Monster)
 	if !ok {
 		return
 	}
@@ -342,7 +329,7 @@ func (a *Admin) monsterDeletePage(w http.ResponseWriter, r *http.Request, s *ses
 }
 
 func (a *Admin) monsterDelete(w http.ResponseWriter, r *http.Request, s *session) {
-	m, ok := a.loadMonster(w, r, s)
+	m, ok := object(a, w, r, s, a.monsters.Monster)
 	if !ok {
 		return
 	}

@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	"github.com/gamekit/gamekit"
-	"github.com/gamekit/gamekit/internal/rest"
 	"github.com/gamekit/gamekit/players"
 )
 
@@ -105,18 +104,6 @@ func (a *Admin) playerAdd(w http.ResponseWriter, r *http.Request, s *session) {
 	a.render(w, r, s, http.StatusBadRequest, "player", "Add player", playerView{Form: f, Action: a.path("players", "add"), IsNew: true})
 }
 
-func (a *Admin) loadPlayer(w http.ResponseWriter, r *http.Request, s *session) (players.Player, bool) {
-	id, err := rest.ID(r, "id")
-	if err == nil {
-		var p players.Player
-		if p, err = a.players.Player(r.Context(), id); err == nil {
-			return p, true
-		}
-	}
-	a.fail(w, r, s, err)
-	return players.Player{}, false
-}
-
 func (a *Admin) playerView(p players.Player, f *form) playerView {
 	return playerView{Player: p, Form: f, Action: a.path("players", p.ID) + "/", Actions: []link{
 		{"Delete", a.path("players", p.ID, "delete")},
@@ -127,7 +114,7 @@ func (a *Admin) playerView(p players.Player, f *form) playerView {
 func playerTitle(p players.Player) string { return fmt.Sprintf("Player #%d of %s", p.ID, p.Username) }
 
 func (a *Admin) playerPage(w http.ResponseWriter, r *http.Request, s *session) {
-	p, ok := a.loadPlayer(w, r, s)
+	p, ok := object(a, w, r, s, a.players.Player)
 	if !ok {
 		return
 	}
@@ -141,7 +128,7 @@ func (a *Admin) playerPage(w http.ResponseWriter, r *http.Request, s *session) {
 // admin's move: only the bounds apply, not the step or rate of a player's
 // own moves.
 func (a *Admin) playerChange(w http.ResponseWriter, r *http.Request, s *session) {
-	before, ok := a.loadPlayer(w, r, s)
+	before, ok := object(a, w, r, s, a.players.Player)
 	if !ok {
 		return
 	}
@@ -166,7 +153,7 @@ func (a *Admin) playerChange(w http.ResponseWriter, r *http.Request, s *session)
 }
 
 func (a *Admin) playerDeletePage(w http.ResponseWriter, r *http.Request, s *session) {
-	p, ok := a.loadPlayer(w, r, s)
+	p, ok := object(a, w, r, s, a.players.Player)
 	if !ok {
 		return
 	}
@@ -177,7 +164,7 @@ func (a *Admin) playerDeletePage(w http.ResponseWriter, r *http.Request, s *sess
 }
 
 func (a *Admin) playerDelete(w http.ResponseWriter, r *http.Request, s *session) {
-	p, ok := a.loadPlayer(w, r, s)
+	p, ok := object(a, w, r, s, a.players.Player)
 	if !ok {
 		return
 	}

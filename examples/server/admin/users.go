@@ -11,7 +11,6 @@ import (
 
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/examples/server/accounts"
-	"github.com/gamekit/gamekit/internal/rest"
 	"github.com/gamekit/gamekit/inventory"
 	"github.com/gamekit/gamekit/players"
 )
@@ -118,7 +117,7 @@ type userView struct {
 const userPlayersShown = 20
 
 func (a *Admin) userPage(w http.ResponseWriter, r *http.Request, s *session) {
-	u, ok := a.loadUser(w, r, s)
+	u, ok := object(a, w, r, s, a.acc.User)
 	if !ok {
 		return
 	}
@@ -127,18 +126,6 @@ func (a *Admin) userPage(w http.ResponseWriter, r *http.Request, s *session) {
 		adminForm.values.Set("admin", "on")
 	}
 	a.showUser(w, r, s, http.StatusOK, u, adminForm, newForm(nil, "password", "password2"))
-}
-
-func (a *Admin) loadUser(w http.ResponseWriter, r *http.Request, s *session) (accounts.User, bool) {
-	id, err := rest.ID(r, "id")
-	if err == nil {
-		var u accounts.User
-		if u, err = a.acc.User(r.Context(), id); err == nil {
-			return u, true
-		}
-	}
-	a.fail(w, r, s, err)
-	return accounts.User{}, false
 }
 
 func (a *Admin) showUser(w http.ResponseWriter, r *http.Request, s *session, status int, u accounts.User, adminForm, passwordForm *form) {
@@ -168,7 +155,7 @@ func (a *Admin) showUser(w http.ResponseWriter, r *http.Request, s *session, sta
 // userSetAdmin grants or withdraws admin rights; an admin cannot withdraw
 // their own, so the last admin cannot lock everyone out by mistake.
 func (a *Admin) userSetAdmin(w http.ResponseWriter, r *http.Request, s *session) {
-	u, ok := a.loadUser(w, r, s)
+	u, ok := object(a, w, r, s, a.acc.User)
 	if !ok {
 		return
 	}
@@ -196,7 +183,7 @@ func (a *Admin) userSetAdmin(w http.ResponseWriter, r *http.Request, s *session)
 // userSetPassword resets a user's password (which revokes their tokens).
 // An admin resetting their own is given a new session at once.
 func (a *Admin) userSetPassword(w http.ResponseWriter, r *http.Request, s *session) {
-	u, ok := a.loadUser(w, r, s)
+	u, ok := object(a, w, r, s, a.acc.User)
 	if !ok {
 		return
 	}
@@ -263,7 +250,7 @@ func (a *Admin) owned(r *http.Request, userID int64) (userOwnings, error) {
 }
 
 func (a *Admin) userDeletePage(w http.ResponseWriter, r *http.Request, s *session) {
-	u, ok := a.loadUser(w, r, s)
+	u, ok := object(a, w, r, s, a.acc.User)
 	if !ok {
 		return
 	}
@@ -292,7 +279,7 @@ func (a *Admin) userDeletePage(w http.ResponseWriter, r *http.Request, s *sessio
 // userDelete deletes a user, then their inventory and players (which the
 // accounts package leaves to the host), each change in the audit trail.
 func (a *Admin) userDelete(w http.ResponseWriter, r *http.Request, s *session) {
-	u, ok := a.loadUser(w, r, s)
+	u, ok := object(a, w, r, s, a.acc.User)
 	if !ok {
 		return
 	}
