@@ -57,14 +57,12 @@ func NewHandler(store Store, opts *HandlerOptions) (*Handler, error) {
 	if opts == nil {
 		opts = &HandlerOptions{}
 	}
-	if opts.MaxRows < 0 {
-		return nil, errors.New("enemies: HandlerOptions.MaxRows must not be negative")
+	maxRows, err := rest.MaxRows("enemies", opts.MaxRows)
+	if err != nil {
+		return nil, err
 	}
-	h := &Handler{store: store, maxRows: opts.MaxRows, mux: rest.NewMux(),
+	h := &Handler{store: store, maxRows: maxRows, mux: rest.NewMux(),
 		dot: []byte(machine.DOT()), mermaid: []byte(machine.Mermaid())}
-	if h.maxRows == 0 {
-		h.maxRows = rest.DefaultMaxRows
-	}
 	h.mux.HandleFunc("/monsters", h.monsters)
 	h.mux.HandleFunc("/monsters/graph", h.graph)
 	h.mux.HandleFunc("/monsters/{id}", h.monster)

@@ -56,13 +56,11 @@ func NewHandler(store Store, opts *HandlerOptions) (*Handler, error) {
 	if opts == nil {
 		opts = &HandlerOptions{}
 	}
-	if opts.MaxRows < 0 {
-		return nil, errors.New("inventory: HandlerOptions.MaxRows must not be negative")
+	maxRows, err := rest.MaxRows("inventory", opts.MaxRows)
+	if err != nil {
+		return nil, err
 	}
-	h := &Handler{store: store, maxRows: opts.MaxRows, users: opts.Users, mux: rest.NewMux()}
-	if h.maxRows == 0 {
-		h.maxRows = rest.DefaultMaxRows
-	}
+	h := &Handler{store: store, maxRows: maxRows, users: opts.Users, mux: rest.NewMux()}
 	// The item list is the same for everyone and read far more often than
 	// items change.
 	h.mux.Handle("/items", rest.VersionCache(store.ItemsVersion, http.HandlerFunc(h.items)))

@@ -1,7 +1,6 @@
 package players
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -47,13 +46,11 @@ func NewHandler(store Store, opts *HandlerOptions) (*Handler, error) {
 	if opts == nil {
 		opts = &HandlerOptions{}
 	}
-	if opts.MaxRows < 0 {
-		return nil, errors.New("players: HandlerOptions.MaxRows must not be negative")
+	maxRows, err := rest.MaxRows("players", opts.MaxRows)
+	if err != nil {
+		return nil, err
 	}
-	h := &Handler{store: store, maxRows: opts.MaxRows, mux: rest.NewMux()}
-	if h.maxRows == 0 {
-		h.maxRows = rest.DefaultMaxRows
-	}
+	h := &Handler{store: store, maxRows: maxRows, mux: rest.NewMux()}
 	h.mux.HandleFunc("/players", h.players)
 	h.mux.HandleFunc("/players/{id}", h.player)
 	h.mux.HandleFunc("/players/{id}/move", h.move)

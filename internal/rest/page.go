@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -11,6 +12,18 @@ import (
 // DefaultMaxRows caps every list response: a plain list never returns more
 // rows, and ?limit= asks for at most this many.
 const DefaultMaxRows = 1000
+
+// MaxRows checks a handler's MaxRows option and applies its default:
+// DefaultMaxRows for 0, an error naming pkg for a negative number.
+func MaxRows(pkg string, n int) (int, error) {
+	switch {
+	case n < 0:
+		return 0, fmt.Errorf("%s: HandlerOptions.MaxRows must not be negative", pkg)
+	case n == 0:
+		return DefaultMaxRows, nil
+	}
+	return n, nil
+}
 
 // Page is the part of a list a request asks for. Without ?limit= or
 // ?offset= a client gets a plain JSON array, as from DRF without
