@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/gamekit/gamekit/enemies"
-	"github.com/gamekit/gamekit/internal/dbtest"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 // BenchmarkTransition is persisted transitions on a SQLite file, as a
@@ -23,7 +23,7 @@ import (
 // anything.
 func BenchmarkTransition(b *testing.B) {
 	ctx := context.Background()
-	db := dbtest.Open(b, dbtest.File, enemies.Migrations())
+	db := storagetest.Open(b, storagetest.File, enemies.Migrations())
 	store := enemies.NewSQLStore(db, nil)
 	user := int64(1)
 

@@ -15,12 +15,12 @@ import (
 	"github.com/gamekit/gamekit/enemies"
 	"github.com/gamekit/gamekit/enemies/fsm"
 	"github.com/gamekit/gamekit/internal/apitest"
-	"github.com/gamekit/gamekit/internal/dbtest"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 const goroutines = 100
 
-var concurrencyKinds = []dbtest.Kind{dbtest.Memory, dbtest.File, dbtest.Postgres}
+var concurrencyKinds = []storagetest.Kind{storagetest.Memory, storagetest.File, storagetest.Postgres}
 
 // together runs fn(i) on n goroutines released at the same moment and
 // waits for them.
@@ -48,7 +48,7 @@ func lostRace(err error) bool {
 // state, round after round: exactly one wins each state change, the others
 // get a conflict, and the history is exactly the winners'.
 func TestConcurrentTransitionsOneWinner(t *testing.T) {
-	dbtest.RunOn(t, concurrencyKinds, func(t *testing.T, db *bun.DB) {
+	storagetest.RunOn(t, concurrencyKinds, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		ev := &apitest.Events{}
 		s := enemies.NewSQLStore(db, &enemies.StoreOptions{Publisher: ev})
@@ -151,7 +151,7 @@ func TestConcurrentTransitionsOneWinner(t *testing.T) {
 // the first state to the final one, with each goroutine's wins in it.
 func TestConcurrentTransitionsHistory(t *testing.T) {
 	const perGoroutine = 20
-	dbtest.RunOn(t, concurrencyKinds, func(t *testing.T, db *bun.DB) {
+	storagetest.RunOn(t, concurrencyKinds, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		s := enemies.NewSQLStore(db, nil)
 		m := mustMonster(t, s)

@@ -5,7 +5,7 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/gamekit/gamekit/internal/database"
+	"github.com/gamekit/gamekit/storage"
 )
 
 // SaveOver plays a writer that loaded the monster as loaded, changed it to
@@ -14,7 +14,7 @@ import (
 // verdict as Fire would. Tests use it to hold a stale version for as long
 // as they like.
 func (s *SQLStore) SaveOver(ctx context.Context, loaded, m Monster, transition string) error {
-	return database.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	return storage.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if err := s.write(ctx, tx, &m, loaded, 1); err != nil {
 			return err
 		}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/enemies"
-	"github.com/gamekit/gamekit/internal/dbtest"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 // FuzzWrite sends arbitrary bodies to PATCH /monsters/{id}/ and to a
@@ -25,7 +25,7 @@ func FuzzWrite(f *testing.F) {
 			f.Add(seed, target)
 		}
 	}
-	db := dbtest.Open(f, dbtest.Memory, enemies.Migrations())
+	db := storagetest.Open(f, storagetest.Memory, enemies.Migrations())
 	store := enemies.NewSQLStore(db, nil)
 	h, err := enemies.NewHandler(store, nil)
 	if err != nil {

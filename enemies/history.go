@@ -7,7 +7,7 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/gamekit/gamekit/internal/database"
+	"github.com/gamekit/gamekit/storage"
 )
 
 // HistoryEntry records one transition of one monster, for analytics: the
@@ -45,7 +45,7 @@ type HistoryOptions struct {
 // not check that the monster exists: a deleted monster's history is still
 // there.
 func (s *SQLStore) History(ctx context.Context, opts HistoryOptions) ([]HistoryEntry, error) {
-	entries, err := database.List[HistoryEntry](ctx, s.db, opts.filter, "entry.monster_id ASC, entry.version ASC", opts.Limit, opts.Offset)
+	entries, err := storage.List[HistoryEntry](ctx, s.db, opts.filter, "entry.monster_id ASC, entry.version ASC", opts.Limit, opts.Offset)
 	if err != nil {
 		return nil, fmt.Errorf("enemies: history: %w", err)
 	}
@@ -57,7 +57,7 @@ func (s *SQLStore) History(ctx context.Context, opts HistoryOptions) ([]HistoryE
 
 // CountHistory counts the entries opts select.
 func (s *SQLStore) CountHistory(ctx context.Context, opts HistoryOptions) (int, error) {
-	n, err := database.Count[HistoryEntry](ctx, s.db, opts.filter)
+	n, err := storage.Count[HistoryEntry](ctx, s.db, opts.filter)
 	if err != nil {
 		return 0, fmt.Errorf("enemies: count history: %w", err)
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/enemies/fsm"
-	"github.com/gamekit/gamekit/internal/rest"
+	"github.com/gamekit/gamekit/rest"
 )
 
 // HandlerOptions configure Handler; nil means defaults.

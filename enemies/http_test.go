@@ -11,7 +11,7 @@ import (
 
 	"github.com/gamekit/gamekit/enemies"
 	"github.com/gamekit/gamekit/internal/apitest"
-	"github.com/gamekit/gamekit/internal/dbtest"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 type api struct {
@@ -24,7 +24,7 @@ type api struct {
 }
 
 func runAPI(t *testing.T, opts *enemies.HandlerOptions, fn func(t *testing.T, a *api)) {
-	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+	storagetest.Run(t, func(t *testing.T, db *bun.DB) {
 		fn(t, newAPI(t, db, opts))
 	}, enemies.Migrations())
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/gamekit/gamekit/enemies"
 	"github.com/gamekit/gamekit/internal/apitest"
-	"github.com/gamekit/gamekit/internal/dbtest"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 func TestMain(m *testing.M) {
@@ -28,7 +28,7 @@ type env struct {
 // test database.
 func runStore(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Helper()
-	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+	storagetest.Run(t, func(t *testing.T, db *bun.DB) {
 		fn(t, newEnv(db))
 	}, enemies.Migrations())
 }

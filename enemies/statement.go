@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/gamekit/gamekit/internal/database"
+	"github.com/gamekit/gamekit/storage"
 )
 
 // The statements of a transition, the store's hot path, in SQL both
@@ -24,8 +24,8 @@ const (
 // one, before a transaction takes SQLite's one connection. They live as
 // long as the database.
 func (s *SQLStore) prepare(ctx context.Context) error {
-	for _, st := range []*database.Statement{s.loadStmt, s.saveStmt, s.recordStmt} {
-		if _, err := st.Prepare(ctx, s.db); err != nil {
+	for _, st := range []*storage.Statement{s.loadStmt, s.saveStmt, s.recordStmt} {
+		if err := st.Prepare(ctx, s.db); err != nil {
 			return fmt.Errorf("enemies: prepare: %w", err)
 		}
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/gamekit/gamekit"
-	"github.com/gamekit/gamekit/internal/database"
+	"github.com/gamekit/gamekit/storage"
 )
 
 // Channel is where a store announces committed changes of monsters; the
@@ -44,7 +44,7 @@ type Store interface {
 
 // DefaultLimit is how many rows a list returns when its options' Limit is
 // 0: lists are never unbounded.
-const DefaultLimit = database.DefaultLimit
+const DefaultLimit = storage.DefaultLimit
 
 // ListOptions select, order and page a list of monsters.
 type ListOptions struct {
@@ -74,7 +74,7 @@ type SQLStore struct {
 	now       func() time.Time
 
 	// The statements of a transition, the hot path, prepared once.
-	loadStmt, saveStmt, recordStmt *database.Statement
+	loadStmt, saveStmt, recordStmt *storage.Statement
 }
 
 var _ Store = (*SQLStore)(nil)
@@ -96,7 +96,7 @@ func NewSQLStore(db bun.IDB, opts *StoreOptions) *SQLStore {
 		o = *opts
 	}
 	s := &SQLStore{db: db, publisher: o.Publisher, now: o.Now}
-	s.loadStmt, s.saveStmt, s.recordStmt = database.NewStatement(loadSQL), database.NewStatement(saveSQL), database.NewStatement(recordSQL)
+	s.loadStmt, s.saveStmt, s.recordStmt = storage.NewStatement(loadSQL), storage.NewStatement(saveSQL), storage.NewStatement(recordSQL)
 	switch db.(type) {
 	case bun.Tx, *bun.Tx:
 		s.publisher = gamekit.Discard
@@ -125,7 +125,7 @@ func (s *SQLStore) CreateMonster(ctx context.Context, m *Monster) error {
 		return err
 	}
 	var created Monster
-	err := database.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := storage.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		created = *m
 		created.ID = 0
 		steps, err := settle(ctx, &created, nil)
@@ -155,7 +155,7 @@ func (s *SQLStore) Monster(ctx context.Context, id int64) (Monster, error) {
 	return m, nil
 }
 
-var monsterSorts = database.Sorts{
+var monsterSorts = storage.Sorts{
 	"id": "monster.id ASC", "-id": "monster.id DESC",
 	"health_points":  "monster.health_points ASC, monster.id ASC",
 	"-health_points": "monster.health_points DESC, monster.id DESC",
@@ -168,7 +168,7 @@ func (s *SQLStore) Monsters(ctx context.Context, opts ListOptions) ([]Monster, e
 	if err != nil {
 		return nil, err
 	}
-	monsters, err := database.List[Monster](ctx, s.db, opts.filter, order, opts.Limit, opts.Offset)
+	monsters, err := storage.List[Monster](ctx, s.db, opts.filter, order, opts.Limit, opts.Offset)
 	if err != nil {
 		return nil, fmt.Errorf("enemies: list monsters: %w", err)
 	}
@@ -177,7 +177,7 @@ func (s *SQLStore) Monsters(ctx context.Context, opts ListOptions) ([]Monster, e
 
 // CountMonsters counts the monsters opts select.
 func (s *SQLStore) CountMonsters(ctx context.Context, opts ListOptions) (int, error) {
-	n, err := database.Count[Monster](ctx, s.db, opts.filter)
+	n, err := storage.Count[Monster](ctx, s.db, opts.filter)
 	if err != nil {
 		return 0, fmt.Errorf("enemies: count monsters: %w", err)
 	}
@@ -209,7 +209,7 @@ func (s *SQLStore) SetHealth(ctx context.Context, id int64, healthPoints int) (M
 		return Monster{}, err
 	}
 	var m Monster
-	err := database.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := storage.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		m = Monster{}
 		err := tx.NewUpdate().Model(&m).
 			Set("health_points = ?", healthPoints).
@@ -258,7 +258,7 @@ func (s *SQLStore) Fire(ctx context.Context, id int64, transition string, args A
 		return Monster{}, err
 	}
 	var m Monster
-	err := database.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := storage.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		loaded, err := s.get(ctx, tx, id)
 		if err != nil {
 			return err
@@ -307,12 +307,12 @@ func settle(ctx context.Context, m *Monster, steps []step) ([]step, error) {
 
 // get loads a monster for a change, in the change's transaction.
 func (s *SQLStore) get(ctx context.Context, tx bun.Tx, id int64) (Monster, error) {
-	stmt, err := s.loadStmt.In(ctx, tx.Tx)
+		row, err := s.loadStmt.QueryRow(ctx, tx, id)
 	if err != nil {
 		return Monster{}, err
 	}
 	m := Monster{}
-	err = stmt.QueryRowContext(ctx, id).Scan(&m.ID, &m.State, &m.UserBeingAttacked, &m.HealthPoints, &m.Version)
+	err = row.Scan(&m.ID, &m.State, &m.UserBeingAttacked, &m.HealthPoints, &m.Version)
 	if err != nil {
 		return Monster{}, notFound(err, "load monster")
 	}
@@ -329,12 +329,8 @@ var errStale = errors.New("enemies: stale monster")
 // Otherwise it returns errStale. The version grows by one per transition,
 // so each transition has a version of its own to be recorded under.
 func (s *SQLStore) write(ctx context.Context, tx bun.Tx, m *Monster, loaded Monster, n int) error {
-	stmt, err := s.saveStmt.In(ctx, tx.Tx)
-	if err != nil {
-		return err
-	}
 	version := loaded.Version + int64(n)
-	res, err := stmt.ExecContext(ctx, int64(m.State), m.UserBeingAttacked, m.HealthPoints, version,
+	res, err := s.saveStmt.Exec(ctx, tx, int64(m.State), m.UserBeingAttacked, m.HealthPoints, version,
 		loaded.ID, int64(loaded.State), loaded.Version)
 	if err != nil {
 		return err
@@ -362,17 +358,13 @@ func (s *SQLStore) record(ctx context.Context, tx bun.Tx, monsterID, base int64,
 	if len(steps) == 0 {
 		return nil
 	}
-	stmt, err := s.recordStmt.In(ctx, tx.Tx)
-	if err != nil {
-		return err
-	}
 	at := s.now().UTC().Format(timeFormat)
 	for i, st := range steps {
 		var by *int64
 		if st.by != 0 {
 			by = &st.by
 		}
-		_, err := stmt.ExecContext(ctx, monsterID, base+int64(i)+1, st.transition, int64(st.from), int64(st.to), by, at)
+		_, err := s.recordStmt.Exec(ctx, tx, monsterID, base+int64(i)+1, st.transition, int64(st.from), int64(st.to), by, at)
 		if err != nil {
 			return err
 		}

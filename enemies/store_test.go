@@ -13,7 +13,7 @@ import (
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/enemies"
 	"github.com/gamekit/gamekit/enemies/fsm"
-	"github.com/gamekit/gamekit/internal/dbtest"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 // history returns a monster's transitions as "name:from>to" strings.
@@ -351,7 +351,7 @@ func TestEvents(t *testing.T) {
 // The history stays after its monster is deleted, dated by the store's
 // clock, and pages oldest first.
 func TestHistory(t *testing.T) {
-	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+	storagetest.Run(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		at := time.Date(2026, 11, 23, 12, 0, 0, 123456789, time.FixedZone("CET", 3600))
 		s := enemies.NewSQLStore(db, &enemies.StoreOptions{Now: func() time.Time { return at }})

@@ -17,9 +17,9 @@ import (
 
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/gifts"
-	"github.com/gamekit/gamekit/internal/dbtest"
 	"github.com/gamekit/gamekit/internal/rawgrant"
 	"github.com/gamekit/gamekit/inventory"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 // The benchmarks measure a gift tick against a limit taken in the same run,
@@ -154,7 +154,7 @@ func BenchmarkTick(b *testing.B) {
 
 func benchTick(b *testing.B, users int, setup func(b *testing.B, db *bun.DB) func(ctx context.Context, round int) (int, error)) {
 	ctx := b.Context()
-	db := dbtest.Open(b, dbtest.File, inventory.Migrations(), gifts.Migrations())
+	db := storagetest.Open(b, storagetest.File, inventory.Migrations(), gifts.Migrations())
 	benchSeed(b, db, users)
 	grant := setup(b, db)
 	before := benchSize(b, db)
@@ -199,7 +199,7 @@ func BenchmarkInventoryAfterTicks(b *testing.B) {
 	const players = 1000
 	for _, ticks := range []int{0, 1000} {
 		b.Run(fmt.Sprintf("ticks=%d", ticks), func(b *testing.B) {
-			db := dbtest.Open(b, dbtest.File, inventory.Migrations(), gifts.Migrations())
+			db := storagetest.Open(b, storagetest.File, inventory.Migrations(), gifts.Migrations())
 			benchSeed(b, db, players)
 			benchExec(b, db, `WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ?)
 				INSERT INTO gamekit_items (name, weight) SELECT printf('Item %04d', n), 1 FROM seq`, 3*players)

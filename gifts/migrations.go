@@ -5,7 +5,7 @@ import (
 
 	"github.com/uptrace/bun/migrate"
 
-	"github.com/gamekit/gamekit/internal/database"
+	"github.com/gamekit/gamekit/storage"
 )
 
 //go:embed migrations/*.sql
@@ -17,5 +17,5 @@ var migrationFiles embed.FS
 // them with the other packages' and runs them with one migrator. The gifts
 // themselves are inventory items, in inventory's tables.
 func Migrations() *migrate.Migrations {
-	return database.MustLoadMigrations(migrationFiles, "migrations")
+	return storage.MustLoadMigrations(migrationFiles, "migrations")
 }

@@ -14,8 +14,8 @@ import (
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/gifts"
 	"github.com/gamekit/gamekit/internal/apitest"
-	"github.com/gamekit/gamekit/internal/dbtest"
 	"github.com/gamekit/gamekit/inventory"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 // Ten ticks give every player ten gifts, named for them and weighing what
@@ -154,9 +154,9 @@ func TestThreeSchedulers(t *testing.T) {
 	inBubble(t, shared, func(t *testing.T, db *bun.DB) {
 		const users, ticks = 23, 30
 		seed(t, db, 1, users)
-		kind := dbtest.File
+		kind := storagetest.File
 		if db.Dialect().Name().String() == "pg" {
-			kind = dbtest.Postgres
+			kind = storagetest.Postgres
 		}
 		dbs := handles(t, db, kind, 3)
 		ev := &apitest.Events{}
@@ -513,7 +513,7 @@ func TestStartStop(t *testing.T) {
 // A database without the package's table fails at Start, not in the log.
 func TestStartUnmigrated(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		db := dbtest.Open(t, dbtest.Memory, inventory.Migrations())
+		db := storagetest.Open(t, storagetest.Memory, inventory.Migrations())
 		s, err := gifts.New(db, inventory.NewSQLStore(db), nil)
 		if err != nil {
 			t.Fatal(err)
@@ -526,7 +526,7 @@ func TestStartUnmigrated(t *testing.T) {
 }
 
 func TestOptionsValidation(t *testing.T) {
-	db := dbtest.Open(t, dbtest.Memory, gifts.Migrations())
+	db := storagetest.Open(t, storagetest.Memory, gifts.Migrations())
 	store := inventory.NewSQLStore(db)
 	for _, opts := range []gifts.Options{
 		{Name: string(make([]byte, 101))},

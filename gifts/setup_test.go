@@ -18,9 +18,10 @@ import (
 
 	"github.com/gamekit/gamekit/gifts"
 	"github.com/gamekit/gamekit/internal/apitest"
-	"github.com/gamekit/gamekit/internal/database"
-	"github.com/gamekit/gamekit/internal/dbtest"
 	"github.com/gamekit/gamekit/inventory"
+	"github.com/gamekit/gamekit/storage"
+	_ "github.com/gamekit/gamekit/storage/sqlite" // file paths and :memory:
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 // TestMain fails the package's tests if any goroutine outlives them.
@@ -44,21 +45,21 @@ func tickAt(d time.Duration) int64 { return (epoch.Add(d).UnixNano()) / int64(10
 // that jumps ahead whenever every goroutine waits: ten-second ticks take
 // microseconds. The database is opened inside the bubble, so its pool's
 // goroutines belong to the bubble and end with it.
-func inBubble(t *testing.T, kinds []dbtest.Kind, fn func(t *testing.T, db *bun.DB)) {
+func inBubble(t *testing.T, kinds []storagetest.Kind, fn func(t *testing.T, db *bun.DB)) {
 	t.Helper()
 	for _, kind := range kinds {
 		t.Run(string(kind), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				fn(t, dbtest.Open(t, kind, inventory.Migrations(), gifts.Migrations()))
+				fn(t, storagetest.Open(t, kind, inventory.Migrations(), gifts.Migrations()))
 			})
 		})
 	}
 }
 
 var (
-	memory = []dbtest.Kind{dbtest.Memory}
-	both   = []dbtest.Kind{dbtest.Memory, dbtest.Postgres}
-	shared = []dbtest.Kind{dbtest.File, dbtest.Postgres}
+	memory = []storagetest.Kind{storagetest.Memory}
+	both   = []storagetest.Kind{storagetest.Memory, storagetest.Postgres}
+	shared = []storagetest.Kind{storagetest.File, storagetest.Postgres}
 )
 
 // seed creates n users' inventories, user ids 1..n, named user1...
@@ -250,21 +251,21 @@ func checkTicks(t *testing.T, db *bun.DB, name string, users int, ticks []int64)
 
 // handles returns db and more connection pools on the same database, one
 // per scheduler, as separate server processes would have.
-func handles(t *testing.T, db *bun.DB, kind dbtest.Kind, n int) []*bun.DB {
+func handles(t *testing.T, db *bun.DB, kind storagetest.Kind, n int) []*bun.DB {
 	t.Helper()
 	ctx := context.Background()
 	var dsn string
 	switch kind {
-	case dbtest.File:
+	case storagetest.File:
 		if err := db.NewRaw(`SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(ctx, &dsn); err != nil {
 			t.Fatal(err)
 		}
-	case dbtest.Postgres:
+	case storagetest.Postgres:
 		var schema string
 		if err := db.NewRaw(`SELECT current_schema()`).Scan(ctx, &schema); err != nil {
 			t.Fatal(err)
 		}
-		u, err := url.Parse(os.Getenv(dbtest.PostgresEnv))
+		u, err := url.Parse(os.Getenv(storagetest.PostgresEnv))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -277,7 +278,7 @@ func handles(t *testing.T, db *bun.DB, kind dbtest.Kind, n int) []*bun.DB {
 	}
 	dbs := []*bun.DB{db}
 	for len(dbs) < n {
-		other, err := database.Open(ctx, dsn)
+		other, err := storage.Open(ctx, dsn)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,9 +14,9 @@ import (
 
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/internal/apitest"
-	"github.com/gamekit/gamekit/internal/dbtest"
 	"github.com/gamekit/gamekit/internal/rawgrant"
 	"github.com/gamekit/gamekit/inventory"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 // The benchmarks measure gamekit against a limit taken in the same run, on
@@ -147,7 +147,7 @@ func benchExec(b *testing.B, db *bun.DB, query string, args ...any) {
 // reads it.
 func BenchmarkItemsList(b *testing.B) {
 	const n = 1000
-	db := dbtest.Open(b, dbtest.File, inventory.Migrations())
+	db := storagetest.Open(b, storagetest.File, inventory.Migrations())
 	benchExec(b, db, `WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ?)
 		INSERT INTO gamekit_items (name, weight) SELECT printf('Item %04d', n), (n % 40) * 0.25 FROM seq`, n)
 	h, err := inventory.NewHandler(inventory.NewSQLStore(db), nil)
@@ -188,7 +188,7 @@ func benchPlayer(n int) string {
 // row is hot.
 func BenchmarkInventoryByUsername(b *testing.B) {
 	const players, perPlayer = 1000, 3
-	db := dbtest.Open(b, dbtest.File, inventory.Migrations())
+	db := storagetest.Open(b, storagetest.File, inventory.Migrations())
 	// In a fresh database ids count from 1: player n owns items 3n-2..3n.
 	benchExec(b, db, `WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ?)
 		INSERT INTO gamekit_items (name, weight) SELECT printf('Item %04d', n), (n % 40) * 0.25 FROM seq`, players*perPlayer)
@@ -272,7 +272,7 @@ func BenchmarkGrant(b *testing.B) {
 
 func benchGrant(b *testing.B, users int, grant func(ctx context.Context, db *bun.DB, key string) (int, error)) {
 	ctx := b.Context()
-	db := dbtest.Open(b, dbtest.File, inventory.Migrations())
+	db := storagetest.Open(b, storagetest.File, inventory.Migrations())
 	benchExec(b, db, `WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ?)
 		INSERT INTO gamekit_inventories (user_id, username) SELECT n, printf('player%06d', n) FROM seq`, users)
 	var key string

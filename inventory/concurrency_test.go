@@ -9,9 +9,9 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/gamekit/gamekit/internal/database"
-	"github.com/gamekit/gamekit/internal/dbtest"
 	"github.com/gamekit/gamekit/inventory"
+	"github.com/gamekit/gamekit/storage"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 // 64 goroutines perform 10,000 operations, each adding a distinct item to
@@ -25,8 +25,8 @@ func TestConcurrentAddsLoseNothing(t *testing.T) {
 		operations  = 10_000
 		inventories = 8
 	)
-	kinds := []dbtest.Kind{dbtest.Memory, dbtest.File, dbtest.Postgres}
-	dbtest.RunOn(t, kinds, func(t *testing.T, db *bun.DB) {
+	kinds := []storagetest.Kind{storagetest.Memory, storagetest.File, storagetest.Postgres}
+	storagetest.RunOn(t, kinds, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		s := inventory.NewSQLStore(db)
 		var invs []int64
@@ -43,7 +43,7 @@ func TestConcurrentAddsLoseNothing(t *testing.T) {
 			}
 		}
 
-		retriesBefore := database.Retries()
+		retriesBefore := storage.Retries()
 		ops := make(chan int)
 		errs := make(chan error, operations)
 		var wg sync.WaitGroup
@@ -87,7 +87,7 @@ func TestConcurrentAddsLoseNothing(t *testing.T) {
 			}
 		}
 		t.Logf("%d operations by %d goroutines: %d links, %d transactions retried after losing to a concurrent one",
-			operations, workers, linked, database.Retries()-retriesBefore)
+			operations, workers, linked, storage.Retries()-retriesBefore)
 	}, inventory.Migrations())
 }
 

@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/gamekit/gamekit"
-	"github.com/gamekit/gamekit/internal/dbtest"
 	"github.com/gamekit/gamekit/inventory"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 // FuzzItemWrite sends arbitrary bodies to PUT and PATCH /items/{id}/ as an
@@ -22,7 +22,7 @@ func FuzzItemWrite(f *testing.F) {
 		f.Add(seed, true)
 		f.Add(seed, false)
 	}
-	db := dbtest.Open(f, dbtest.Memory, inventory.Migrations())
+	db := storagetest.Open(f, storagetest.Memory, inventory.Migrations())
 	store := inventory.NewSQLStore(db)
 	h, err := inventory.NewHandler(store, nil)
 	if err != nil {

@@ -7,7 +7,7 @@ import (
 	"net/http"
 
 	"github.com/gamekit/gamekit"
-	"github.com/gamekit/gamekit/internal/rest"
+	"github.com/gamekit/gamekit/rest"
 )
 
 // UserDirectory tells the handler the username of a user id, so an

@@ -15,8 +15,8 @@ import (
 
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/internal/apitest"
-	"github.com/gamekit/gamekit/internal/dbtest"
 	"github.com/gamekit/gamekit/inventory"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 type users map[int64]string
@@ -43,7 +43,7 @@ type api struct {
 }
 
 func runAPI(t *testing.T, opts *inventory.HandlerOptions, fn func(t *testing.T, a *api)) {
-	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+	storagetest.Run(t, func(t *testing.T, db *bun.DB) {
 		fn(t, newAPI(t, db, opts))
 	}, inventory.Migrations())
 }
@@ -345,7 +345,7 @@ func TestIndent(t *testing.T) {
 
 // Without a user directory, inventories are not created over HTTP.
 func TestNoUserDirectory(t *testing.T) {
-	db := dbtest.Open(t, dbtest.Memory, inventory.Migrations())
+	db := storagetest.Open(t, storagetest.Memory, inventory.Migrations())
 	h, err := inventory.NewHandler(inventory.NewSQLStore(db), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -365,7 +365,7 @@ func TestNoUserDirectory(t *testing.T) {
 // The item list is served from a cache, yet every change shows at once,
 // whichever process (here: another store on the same database) made it.
 func TestItemListFollowsChanges(t *testing.T) {
-	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+	storagetest.Run(t, func(t *testing.T, db *bun.DB) {
 		a := newAPI(t, db, nil)
 		other := inventory.NewSQLStore(db)
 		ctx := context.Background()

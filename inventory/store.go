@@ -10,7 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/gamekit/gamekit"
-	"github.com/gamekit/gamekit/internal/database"
+	"github.com/gamekit/gamekit/storage"
 )
 
 // Store is what the package's handlers need from storage. SQLStore is the
@@ -39,7 +39,7 @@ type Store interface {
 
 // DefaultLimit is how many rows a list returns when ListOptions.Limit is 0:
 // lists are never unbounded.
-const DefaultLimit = database.DefaultLimit
+const DefaultLimit = storage.DefaultLimit
 
 // ListOptions select, order and page a list of items or inventories.
 type ListOptions struct {
@@ -66,10 +66,10 @@ type ListOptions struct {
 type SQLStore struct {
 	db bun.IDB
 
-	// The two hottest reads, prepared once (see database.Statement): a
+	// The two hottest reads, prepared once (see storage.Statement): a
 	// player's own inventory, and the version every cached item list is
 	// checked against.
-	ownInventory, itemsVersion *database.Statement
+	ownInventory, itemsVersion *storage.Statement
 }
 
 var _ Store = (*SQLStore)(nil)
@@ -79,8 +79,8 @@ var _ Store = (*SQLStore)(nil)
 // a store on its tx.
 func NewSQLStore(db bun.IDB) *SQLStore {
 	return &SQLStore{db: db,
-		ownInventory: database.NewStatement(ownInventoryQuery),
-		itemsVersion: database.NewStatement(itemsVersionQuery)}
+		ownInventory: storage.NewStatement(ownInventoryQuery),
+		itemsVersion: storage.NewStatement(itemsVersionQuery)}
 }
 
 // CreateItem validates item, stores it and sets its ID.
@@ -106,7 +106,7 @@ func (s *SQLStore) Item(ctx context.Context, id int64) (Item, error) {
 	return item, nil
 }
 
-var itemSorts = database.Sorts{
+var itemSorts = storage.Sorts{
 	"weight": "item.weight ASC, item.id ASC", "-weight": "item.weight DESC, item.id DESC",
 	"name": "item.name ASC, item.id ASC", "-name": "item.name DESC, item.id DESC",
 	"id": "item.id ASC", "-id": "item.id DESC",
@@ -122,7 +122,7 @@ func (s *SQLStore) Items(ctx context.Context, opts ListOptions) ([]Item, error) 
 	q, keys := s.db.NewSelect().Model(&items), s.db.NewSelect().Model((*Item)(nil))
 	opts.itemFilter(keys)
 	// Gifts make this the table that grows to millions of rows.
-	if err := database.PageByKey(q, keys, "item.id", order, opts.Limit, opts.Offset).Scan(ctx); err != nil {
+	if err := storage.PageByKey(q, keys, "item.id", order, opts.Limit, opts.Offset).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("inventory: list items: %w", err)
 	}
 	return items, nil
@@ -130,7 +130,7 @@ func (s *SQLStore) Items(ctx context.Context, opts ListOptions) ([]Item, error) 
 
 // CountItems counts the items opts.Search and opts.InventoryID select.
 func (s *SQLStore) CountItems(ctx context.Context, opts ListOptions) (int, error) {
-	n, err := database.Count[Item](ctx, s.db, opts.itemFilter)
+	n, err := storage.Count[Item](ctx, s.db, opts.itemFilter)
 	if err != nil {
 		return 0, fmt.Errorf("inventory: count items: %w", err)
 	}
@@ -176,15 +176,9 @@ const itemsVersionQuery = `SELECT version FROM gamekit_items_version WHERE id = 
 
 // ItemsVersion returns the number that changes with every change of items.
 func (s *SQLStore) ItemsVersion(ctx context.Context) (int64, error) {
-	stmt, err := s.itemsVersion.Prepare(ctx, s.db)
+	row, err := s.itemsVersion.QueryRow(ctx, s.db)
 	if err != nil {
 		return 0, fmt.Errorf("inventory: items version: %w", err)
-	}
-	var row *sql.Row
-	if stmt != nil {
-		row = stmt.QueryRowContext(ctx)
-	} else {
-		row = s.db.QueryRowContext(ctx, itemsVersionQuery)
 	}
 	var version int64
 	if err := row.Scan(&version); err != nil {
@@ -197,7 +191,7 @@ func (s *SQLStore) ItemsVersion(ctx context.Context) (int64, error) {
 // on. The version row is locked first, so every transaction that changes
 // items takes its locks in the same order and none deadlocks another.
 func changeItems(ctx context.Context, db bun.IDB, fn func(tx bun.Tx) error) error {
-	return database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+	return storage.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewUpdate().Table("gamekit_items_version").Set("version = version + 1").Where("id = 1").Exec(ctx); err != nil {
 			return err
 		}
@@ -209,12 +203,12 @@ func changeItems(ctx context.Context, db bun.IDB, fn func(tx bun.Tx) error) erro
 // ID. A user has one inventory; a second is refused as invalid input.
 func (s *SQLStore) CreateInventory(ctx context.Context, inv *Inventory) error {
 	row := inventoryRow{UserID: inv.UserID, Username: inv.Username}
-	err := database.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := storage.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if err := checkItems(ctx, tx, inv.Items); err != nil {
 			return err
 		}
 		if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
-			if database.IsUniqueViolation(err) {
+			if storage.IsUniqueViolation(err) {
 				return gamekit.Invalid("user", "inventory with this user already exists.")
 			}
 			return err
@@ -252,21 +246,7 @@ const ownInventoryQuery = `SELECT inv.id, inv.username, link.item_id
 
 // InventoryOfUser returns the inventory of the user with the given id.
 func (s *SQLStore) InventoryOfUser(ctx context.Context, userID int64) (Inventory, error) {
-	stmt, err := s.ownInventory.Prepare(ctx, s.db)
-	if err != nil {
-		return Inventory{}, fmt.Errorf("inventory: inventory of user: %w", err)
-	}
-	if stmt == nil { // in a caller's transaction
-		invs, err := s.Inventories(ctx, ListOptions{UserID: userID})
-		if err != nil {
-			return Inventory{}, err
-		}
-		if len(invs) == 0 {
-			return Inventory{}, ErrInventoryNotFound
-		}
-		return invs[0], nil
-	}
-	rows, err := stmt.QueryContext(ctx, userID)
+	rows, err := s.ownInventory.Query(ctx, s.db, userID)
 	if err != nil {
 		return Inventory{}, fmt.Errorf("inventory: inventory of user: %w", err)
 	}
@@ -290,7 +270,7 @@ func (s *SQLStore) InventoryOfUser(ctx context.Context, userID int64) (Inventory
 	return inv, nil
 }
 
-var inventorySorts = database.Sorts{
+var inventorySorts = storage.Sorts{
 	"id": "inv.id ASC", "-id": "inv.id DESC",
 	"username": "inv.username ASC, inv.id ASC", "-username": "inv.username DESC, inv.id DESC",
 }
@@ -302,7 +282,7 @@ func (s *SQLStore) Inventories(ctx context.Context, opts ListOptions) ([]Invento
 	if err != nil {
 		return nil, err
 	}
-	rows, err := database.List[inventoryRow](ctx, s.db, opts.inventoryFilter, order, opts.Limit, opts.Offset)
+	rows, err := storage.List[inventoryRow](ctx, s.db, opts.inventoryFilter, order, opts.Limit, opts.Offset)
 	if err != nil {
 		return nil, fmt.Errorf("inventory: list inventories: %w", err)
 	}
@@ -311,7 +291,7 @@ func (s *SQLStore) Inventories(ctx context.Context, opts ListOptions) ([]Invento
 
 // CountInventories counts the inventories opts select.
 func (s *SQLStore) CountInventories(ctx context.Context, opts ListOptions) (int, error) {
-	n, err := database.Count[inventoryRow](ctx, s.db, opts.inventoryFilter)
+	n, err := storage.Count[inventoryRow](ctx, s.db, opts.inventoryFilter)
 	if err != nil {
 		return 0, fmt.Errorf("inventory: count inventories: %w", err)
 	}
@@ -319,14 +299,14 @@ func (s *SQLStore) CountInventories(ctx context.Context, opts ListOptions) (int,
 }
 
 func (opts ListOptions) itemFilter(q *bun.SelectQuery) {
-	database.Search(q, "item.name", opts.Search)
+	storage.Search(q, "item.name", opts.Search)
 	if opts.InventoryID != 0 {
 		q.Where("item.id IN (SELECT item_id FROM gamekit_inventory_items WHERE inventory_id = ?)", opts.InventoryID)
 	}
 }
 
 func (opts ListOptions) inventoryFilter(q *bun.SelectQuery) {
-	database.Search(q, "inv.username", opts.Search)
+	storage.Search(q, "inv.username", opts.Search)
 	if opts.Username != "" {
 		q.Where("inv.username = ?", opts.Username)
 	}
@@ -378,7 +358,7 @@ type InventoryChange struct {
 // sets, so concurrent changes of different parts all take effect, and
 // returns the inventory as stored.
 func (s *SQLStore) UpdateInventory(ctx context.Context, id int64, change InventoryChange) (Inventory, error) {
-	err := database.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := storage.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if err := checkInventory(ctx, tx, id); err != nil {
 			return err
 		}
@@ -386,7 +366,7 @@ func (s *SQLStore) UpdateInventory(ctx context.Context, id int64, change Invento
 			_, err := tx.NewUpdate().Model((*inventoryRow)(nil)).
 				Set("user_id = ?, username = ?", *change.UserID, change.Username).
 				Where("id = ?", id).Exec(ctx)
-			if database.IsUniqueViolation(err) {
+			if storage.IsUniqueViolation(err) {
 				return gamekit.Invalid("user", "inventory with this user already exists.")
 			}
 			if err != nil {
@@ -417,7 +397,7 @@ func (s *SQLStore) UpdateInventory(ctx context.Context, id int64, change Invento
 
 // AddItems puts items into an inventory; items already there stay once.
 func (s *SQLStore) AddItems(ctx context.Context, inventoryID int64, itemIDs ...int64) error {
-	err := database.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := storage.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if err := checkInventory(ctx, tx, inventoryID); err != nil {
 			return err
 		}
@@ -431,7 +411,7 @@ func (s *SQLStore) AddItems(ctx context.Context, inventoryID int64, itemIDs ...i
 
 // RemoveItems takes items out of an inventory; the items themselves stay.
 func (s *SQLStore) RemoveItems(ctx context.Context, inventoryID int64, itemIDs ...int64) error {
-	err := database.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := storage.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if err := checkInventory(ctx, tx, inventoryID); err != nil {
 			return err
 		}

@@ -11,14 +11,14 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/gamekit/gamekit"
-	"github.com/gamekit/gamekit/internal/dbtest"
 	"github.com/gamekit/gamekit/inventory"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 // runStore runs fn on a fresh store on each test database.
 func runStore(t *testing.T, fn func(t *testing.T, s *inventory.SQLStore, db *bun.DB)) {
 	t.Helper()
-	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+	storagetest.Run(t, func(t *testing.T, db *bun.DB) {
 		fn(t, inventory.NewSQLStore(db), db)
 	}, inventory.Migrations())
 }

@@ -9,8 +9,8 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/gamekit/gamekit/internal/dbtest"
 	"github.com/gamekit/gamekit/players"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 // BenchmarkMove is validated, persisted moves, one after the other, each
@@ -33,10 +33,10 @@ import (
 // and only that ratio means much.
 func BenchmarkMove(b *testing.B) {
 	const n = 1000
-	for _, kind := range []dbtest.Kind{dbtest.File, dbtest.Memory} {
+	for _, kind := range []storagetest.Kind{storagetest.File, storagetest.Memory} {
 		b.Run(string(kind), func(b *testing.B) {
 			ctx := context.Background()
-			db := dbtest.Open(b, kind, players.Migrations())
+			db := storagetest.Open(b, kind, players.Migrations())
 			var ms atomic.Int64
 			ms.Store(start.UnixMilli())
 			store, err := players.NewSQLStore(db, &players.StoreOptions{Now: func() time.Time {

@@ -12,14 +12,14 @@ import (
 	"github.com/uptrace/bun/dialect"
 
 	"github.com/gamekit/gamekit"
-	"github.com/gamekit/gamekit/internal/database"
-	"github.com/gamekit/gamekit/internal/dbtest"
 	"github.com/gamekit/gamekit/players"
+	"github.com/gamekit/gamekit/storage"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 const goroutines = 64
 
-var concurrencyKinds = []dbtest.Kind{dbtest.Memory, dbtest.File, dbtest.Postgres}
+var concurrencyKinds = []storagetest.Kind{storagetest.Memory, storagetest.File, storagetest.Postgres}
 
 // together runs fn(i) on n goroutines released at the same moment and
 // waits for them.
@@ -65,7 +65,7 @@ func (o *outcomes) add(err error) {
 // accepted, none is lost, and the rate limit counted every one.
 func TestConcurrentMovesLoseNothing(t *testing.T) {
 	const perGoroutine = 10
-	dbtest.RunOn(t, concurrencyKinds, func(t *testing.T, db *bun.DB) {
+	storagetest.RunOn(t, concurrencyKinds, func(t *testing.T, db *bun.DB) {
 		e := newEnv(t, db, &players.StoreOptions{Rate: goroutines * perGoroutine, Bound: 1e6})
 		p := mustPlayer(t, e.store, alice, "alice", 0, 0)
 		e.events.Take()
@@ -92,7 +92,7 @@ func TestConcurrentMovesLoseNothing(t *testing.T) {
 // Concurrent moves cannot share the last slots of a window or the last
 // steps before a bound: exactly as many win as the rules allow.
 func TestConcurrentMovesKeepTheRules(t *testing.T) {
-	dbtest.RunOn(t, concurrencyKinds, func(t *testing.T, db *bun.DB) {
+	storagetest.RunOn(t, concurrencyKinds, func(t *testing.T, db *bun.DB) {
 		for _, tc := range []struct {
 			name string
 			opts players.StoreOptions
@@ -124,7 +124,7 @@ func TestConcurrentMovesKeepTheRules(t *testing.T) {
 // moving one player at once enforce one rate limit between them: it lives
 // in the row, not in a process.
 func TestRateLimitAcrossProcesses(t *testing.T) {
-	dbtest.RunOn(t, []dbtest.Kind{dbtest.File, dbtest.Postgres}, func(t *testing.T, db *bun.DB) {
+	storagetest.RunOn(t, []storagetest.Kind{storagetest.File, storagetest.Postgres}, func(t *testing.T, db *bun.DB) {
 		other := reopen(t, db)
 		clock := newClock()
 		var stores [2]*players.SQLStore
@@ -162,7 +162,7 @@ func reopen(t *testing.T, db *bun.DB) *bun.DB {
 		if err := db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
 			t.Fatal(err)
 		}
-		u, err := url.Parse(os.Getenv(dbtest.PostgresEnv))
+		u, err := url.Parse(os.Getenv(storagetest.PostgresEnv))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,7 +173,7 @@ func reopen(t *testing.T, db *bun.DB) *bun.DB {
 	} else if err := db.QueryRowContext(ctx, "SELECT file FROM pragma_database_list WHERE name = 'main'").Scan(&dsn); err != nil {
 		t.Fatal(err)
 	}
-	other, err := database.Open(ctx, dsn)
+	other, err := storage.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

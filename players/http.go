@@ -5,7 +5,7 @@ import (
 	"strconv"
 
 	"github.com/gamekit/gamekit"
-	"github.com/gamekit/gamekit/internal/rest"
+	"github.com/gamekit/gamekit/rest"
 )
 
 // HandlerOptions configure Handler; nil means defaults.

@@ -10,8 +10,8 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/gamekit/gamekit/internal/apitest"
-	"github.com/gamekit/gamekit/internal/dbtest"
 	"github.com/gamekit/gamekit/players"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 type api struct {
@@ -23,7 +23,7 @@ type api struct {
 }
 
 func runAPI(t *testing.T, opts *players.HandlerOptions, fn func(t *testing.T, a *api)) {
-	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+	storagetest.Run(t, func(t *testing.T, db *bun.DB) {
 		fn(t, newAPI(t, db, opts))
 	}, players.Migrations())
 }

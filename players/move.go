@@ -73,7 +73,7 @@ func (s *SQLStore) SetPosition(ctx context.Context, id int64, x, y float64) (Pla
 	if err := bad.Err(); err != nil {
 		return Player{}, err
 	}
-	row, err := s.queryRow(ctx, s.setPosition, x, y, id)
+	row, err := s.setPosition.QueryRow(ctx, s.db, x, y, id)
 	if err != nil {
 		return Player{}, fmt.Errorf("players: set position: %w", err)
 	}
@@ -102,9 +102,9 @@ func (s *SQLStore) run(ctx context.Context, m move) (Player, error) {
 		var row *sql.Row
 		var err error
 		if m.absolute {
-			row, err = s.queryRow(ctx, s.moveTo, m.x, m.y, now, m.id, m.by, s.step, s.rate)
+			row, err = s.moveTo.QueryRow(ctx, s.db, m.x, m.y, now, m.id, m.by, s.step, s.rate)
 		} else {
-			row, err = s.queryRow(ctx, s.move, m.x, m.y, now, m.id, m.by, -s.bound, s.bound, s.rate)
+			row, err = s.move.QueryRow(ctx, s.db, m.x, m.y, now, m.id, m.by, -s.bound, s.bound, s.rate)
 		}
 		if err != nil {
 			return Player{}, fmt.Errorf("players: move: %w", err)
@@ -120,7 +120,7 @@ func (s *SQLStore) run(ctx context.Context, m move) (Player, error) {
 		if s.beforeRead != nil {
 			s.beforeRead()
 		}
-		if row, err = s.queryRow(ctx, s.read, m.id); err != nil {
+		if row, err = s.read.QueryRow(ctx, s.db, m.id); err != nil {
 			return Player{}, fmt.Errorf("players: move: %w", err)
 		}
 		current, err := scanPlayer(row)

@@ -11,9 +11,9 @@ import (
 
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/internal/apitest"
-	"github.com/gamekit/gamekit/internal/dbtest"
 	"github.com/gamekit/gamekit/players"
 	"github.com/gamekit/gamekit/realtime"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 // live is a realtime hub serving the players route over a store that
@@ -26,7 +26,7 @@ type live struct {
 }
 
 func runLive(t *testing.T, fn func(t *testing.T, l *live)) {
-	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+	storagetest.Run(t, func(t *testing.T, db *bun.DB) {
 		// Generous message limits: the tests send quickly, and the hub's
 		// own limits are the realtime package's to test.
 		hub, err := realtime.New(&realtime.Options{MessageRate: 1000, MessageBurst: 1000})

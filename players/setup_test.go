@@ -11,8 +11,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/gamekit/gamekit/internal/apitest"
-	"github.com/gamekit/gamekit/internal/dbtest"
 	"github.com/gamekit/gamekit/players"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 // TestMain fails the package's tests if any goroutine outlives them.
@@ -55,7 +55,7 @@ type env struct {
 // test clock and publishing to a recorder, on each test database.
 func runStore(t *testing.T, opts *players.StoreOptions, fn func(t *testing.T, e *env)) {
 	t.Helper()
-	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+	storagetest.Run(t, func(t *testing.T, db *bun.DB) {
 		fn(t, newEnv(t, db, opts))
 	}, players.Migrations())
 }

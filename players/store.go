@@ -12,7 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/gamekit/gamekit"
-	"github.com/gamekit/gamekit/internal/database"
+	"github.com/gamekit/gamekit/storage"
 )
 
 // Channel is where a store announces committed changes of players; the
@@ -56,7 +56,7 @@ const (
 
 // DefaultLimit is how many rows a list returns when its options' Limit is
 // 0: lists are never unbounded.
-const DefaultLimit = database.DefaultLimit
+const DefaultLimit = storage.DefaultLimit
 
 // ListOptions select, order and page a list of players.
 type ListOptions struct {
@@ -106,22 +106,11 @@ type SQLStore struct {
 	rate      int
 
 	// The statements of a move, the hot path, prepared once on a *bun.DB.
-	move, moveTo, setPosition, read statement
+	move, moveTo, setPosition, read *storage.Statement
 
 	// beforeRead, when set (by tests), runs between a refused move's UPDATE
 	// and the read that says why, where a concurrent move may land.
 	beforeRead func()
-}
-
-// statement is SQL the store runs with $N parameters: prepared once on a
-// *bun.DB, run as text in a caller's transaction or connection.
-type statement struct {
-	text     string
-	prepared *database.Statement
-}
-
-func newStatement(text string) statement {
-	return statement{text: text, prepared: database.NewStatement(text)}
 }
 
 var _ Store = (*SQLStore)(nil)
@@ -159,8 +148,8 @@ func NewSQLStore(db bun.IDB, opts *StoreOptions) (*SQLStore, error) {
 		return nil, fmt.Errorf("players: StoreOptions.Rate is %d: want a positive number of moves, or 0 for the default", o.Rate)
 	}
 	s := &SQLStore{db: db, publisher: o.Publisher, now: o.Now, step: o.Step, bound: o.Bound, rate: o.Rate,
-		move: newStatement(moveSQL), moveTo: newStatement(moveToSQL),
-		setPosition: newStatement(setPositionSQL), read: newStatement(readSQL)}
+		move: storage.NewStatement(moveSQL), moveTo: storage.NewStatement(moveToSQL),
+		setPosition: storage.NewStatement(setPositionSQL), read: storage.NewStatement(readSQL)}
 	switch db.(type) {
 	case *bun.DB, bun.Conn, *bun.Conn:
 	case bun.Tx, *bun.Tx:
@@ -212,7 +201,7 @@ func (s *SQLStore) Player(ctx context.Context, id int64) (Player, error) {
 	return p, nil
 }
 
-var playerSorts = database.Sorts{
+var playerSorts = storage.Sorts{
 	"id": "player.id ASC", "-id": "player.id DESC",
 	"user": "player.user_id ASC, player.id ASC", "-user": "player.user_id DESC, player.id DESC",
 	"username": "player.username ASC, player.id ASC", "-username": "player.username DESC, player.id DESC",
@@ -226,7 +215,7 @@ func (s *SQLStore) Players(ctx context.Context, opts ListOptions) ([]Player, err
 	if err != nil {
 		return nil, err
 	}
-	players, err := database.List[Player](ctx, s.db, opts.filter, order, opts.Limit, opts.Offset)
+	players, err := storage.List[Player](ctx, s.db, opts.filter, order, opts.Limit, opts.Offset)
 	if err != nil {
 		return nil, fmt.Errorf("players: list players: %w", err)
 	}
@@ -235,7 +224,7 @@ func (s *SQLStore) Players(ctx context.Context, opts ListOptions) ([]Player, err
 
 // CountPlayers counts the players opts select.
 func (s *SQLStore) CountPlayers(ctx context.Context, opts ListOptions) (int, error) {
-	n, err := database.Count[Player](ctx, s.db, opts.filter)
+	n, err := storage.Count[Player](ctx, s.db, opts.filter)
 	if err != nil {
 		return 0, fmt.Errorf("players: count players: %w", err)
 	}
@@ -246,7 +235,7 @@ func (opts ListOptions) filter(q *bun.SelectQuery) {
 	if opts.UserID != 0 {
 		q.Where("player.user_id = ?", opts.UserID)
 	}
-	database.Search(q, "player.username", opts.Search)
+	storage.Search(q, "player.username", opts.Search)
 }
 
 // DeletePlayer deletes a player, for the admin or a host deleting its
@@ -280,29 +269,6 @@ func (s *SQLStore) announce(ctx context.Context, name string, data any) {
 	if err := s.publisher.Publish(ctx, gamekit.Event{Channel: Channel, Name: name, Data: data}); err != nil {
 		slog.WarnContext(ctx, "players: announce", "event", name, "err", err)
 	}
-}
-
-// queryRow runs st with args: prepared once on the store's *bun.DB, or as
-// text on the caller's transaction or connection (bun's own query methods
-// would read the $N parameters as text of its own).
-func (s *SQLStore) queryRow(ctx context.Context, st statement, args ...any) (*sql.Row, error) {
-	switch db := s.db.(type) {
-	case *bun.DB:
-		prepared, err := st.prepared.Prepare(ctx, db)
-		if err != nil {
-			return nil, err
-		}
-		return prepared.QueryRowContext(ctx, args...), nil
-	case bun.Tx:
-		return db.Tx.QueryRowContext(ctx, st.text, args...), nil
-	case *bun.Tx:
-		return db.Tx.QueryRowContext(ctx, st.text, args...), nil
-	case bun.Conn:
-		return db.Conn.QueryRowContext(ctx, st.text, args...), nil
-	case *bun.Conn:
-		return db.Conn.QueryRowContext(ctx, st.text, args...), nil
-	}
-	return nil, fmt.Errorf("players: unsupported database %T", s.db)
 }
 
 // scanPlayer reads the playerColumns of row.

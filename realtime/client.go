@@ -12,7 +12,7 @@ import (
 	"github.com/olahol/melody"
 
 	"github.com/gamekit/gamekit"
-	"github.com/gamekit/gamekit/internal/rest"
+	"github.com/gamekit/gamekit/rest"
 )
 
 // clientKey is where a melody session keeps its client.

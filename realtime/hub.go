@@ -19,7 +19,7 @@ import (
 	"github.com/olahol/melody"
 
 	"github.com/gamekit/gamekit"
-	"github.com/gamekit/gamekit/internal/rest"
+	"github.com/gamekit/gamekit/rest"
 )
 
 // The defaults of Options.

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/gamekit/gamekit"
-	"github.com/gamekit/gamekit/internal/rest"
+	"github.com/gamekit/gamekit/rest"
 )
 
 // Request is one client request to a route: {"id": 2, "route": "player",

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/gamekit/gamekit"
-	"github.com/gamekit/gamekit/internal/rest"
+	"github.com/gamekit/gamekit/rest"
 )
 
 // Ticket lets a browser open a websocket as a signed-in user without

@@ -19,8 +19,8 @@ import (
 	"github.com/gamekit/gamekit/gifts"
 	"github.com/gamekit/gamekit/internal/apitest"
 	"github.com/gamekit/gamekit/internal/browsertest"
-	"github.com/gamekit/gamekit/internal/dbtest"
 	"github.com/gamekit/gamekit/realtime"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 // liveWait bounds the wait for a move to show in another tab. The page is
@@ -38,7 +38,7 @@ const pageWait = time.Minute
 // with the page's form, alice moves her player with the Move buttons, and
 // bob's tab follows, with no buttons of its own for alice's player.
 func TestBrowserLiveMoves(t *testing.T) {
-	s := newSite(t, dbtest.Open(t, dbtest.Memory, migrations()...))
+	s := newSite(t, storagetest.Open(t, storagetest.Memory, migrations()...))
 	b := browsertest.New(t) // after the site, so it closes first, and with it the pages' connections
 	s.register("bob")       // the password is password("bob")
 
@@ -185,7 +185,7 @@ func password(username string) string { return "p4ssword-" + username }
 // with 1001), the pages say so, reconnect to the new server with a fresh
 // ticket, subscribe again and keep following moves.
 func TestBrowserReconnects(t *testing.T) {
-	db := dbtest.Open(t, dbtest.Memory, migrations()...)
+	db := storagetest.Open(t, storagetest.Memory, migrations()...)
 	var live atomic.Pointer[backend] // the server answering now
 	start := func() *backend {
 		b, err := newBackend(db, config{register: true}, slog.New(slog.DiscardHandler), accounts.Options{BcryptCost: bcrypt.MinCost})

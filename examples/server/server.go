@@ -19,11 +19,13 @@ import (
 	"github.com/gamekit/gamekit/examples/server/admin"
 	"github.com/gamekit/gamekit/examples/server/web"
 	"github.com/gamekit/gamekit/gifts"
-	"github.com/gamekit/gamekit/internal/database"
-	"github.com/gamekit/gamekit/internal/rest"
 	"github.com/gamekit/gamekit/inventory"
 	"github.com/gamekit/gamekit/players"
 	"github.com/gamekit/gamekit/realtime"
+	"github.com/gamekit/gamekit/rest"
+	"github.com/gamekit/gamekit/storage"
+	_ "github.com/gamekit/gamekit/storage/postgres" // postgres:// URLs
+	_ "github.com/gamekit/gamekit/storage/sqlite"   // file paths and :memory:
 )
 
 // migrations are every package's tables, run by one migrator.
@@ -33,12 +35,12 @@ func migrations() []*migrate.Migrations {
 
 // openDB opens and migrates the database, and reports whether it was new.
 func openDB(ctx context.Context, dsn string, logger *slog.Logger) (db *bun.DB, fresh bool, err error) {
-	db, err = database.Open(ctx, dsn)
+	db, err = storage.Open(ctx, dsn)
 	if err != nil {
 		return nil, false, err
 	}
 	sets := migrations()
-	applied, err := database.Migrate(ctx, db, sets...)
+	applied, err := storage.Migrate(ctx, db, sets...)
 	if err != nil {
 		db.Close()
 		return nil, false, err
@@ -48,7 +50,7 @@ func openDB(ctx context.Context, dsn string, logger *slog.Logger) (db *bun.DB, f
 		total += len(set.Sorted())
 	}
 	if applied > 0 {
-		logger.Info("database migrated", "db", database.Redact(dsn), "migrations", applied)
+		logger.Info("database migrated", "db", storage.Redact(dsn), "migrations", applied)
 	}
 	return db, applied == total, nil
 }
@@ -254,7 +256,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	logger.Info("serving", "addr", ln.Addr().String(), "db", database.Redact(cfg.db))
+	logger.Info("serving", "addr", ln.Addr().String(), "db", storage.Redact(cfg.db))
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	if b.gifts != nil {
@@ -303,7 +305,7 @@ func migrateCommand(ctx context.Context, cfg config, logger *slog.Logger) error 
 	if err != nil {
 		return err
 	}
-	logger.Info("database is up to date", "db", database.Redact(cfg.db))
+	logger.Info("database is up to date", "db", storage.Redact(cfg.db))
 	return db.Close()
 }
 

@@ -22,9 +22,9 @@ import (
 
 	"github.com/gamekit/gamekit/examples/server/accounts"
 	"github.com/gamekit/gamekit/internal/apitest"
-	"github.com/gamekit/gamekit/internal/database"
-	"github.com/gamekit/gamekit/internal/dbtest"
 	"github.com/gamekit/gamekit/inventory"
+	"github.com/gamekit/gamekit/storage"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 const adminPassword = "correct horse battery"
@@ -54,7 +54,7 @@ func newSite(t *testing.T, db *bun.DB) *site {
 }
 
 func runSite(t *testing.T, fn func(t *testing.T, s *site)) {
-	dbtest.Run(t, func(t *testing.T, db *bun.DB) { fn(t, newSite(t, db)) }, migrations()...)
+	storagetest.Run(t, func(t *testing.T, db *bun.DB) { fn(t, newSite(t, db)) }, migrations()...)
 }
 
 // do sends a request with the given Authorization header ("" for none).
@@ -209,7 +209,7 @@ func TestAccountLifecycle(t *testing.T) {
 // Sign-in attempts are throttled per username: the sixth failure within a
 // minute is answered 429 with Retry-After.
 func TestSignInThrottled(t *testing.T) {
-	db := dbtest.Open(t, dbtest.Memory, migrations()...)
+	db := storagetest.Open(t, storagetest.Memory, migrations()...)
 	s := newSite(t, db)
 	for i := range 5 {
 		if status, _, _ := s.do(basic("admin", "wrong"), "GET", "/api/items/", ""); status != 401 {
@@ -223,7 +223,7 @@ func TestSignInThrottled(t *testing.T) {
 }
 
 func TestRegistrationOff(t *testing.T) {
-	db := dbtest.Open(t, dbtest.Memory, migrations()...)
+	db := storagetest.Open(t, storagetest.Memory, migrations()...)
 	b, err := newBackend(db, config{register: false}, slog.New(slog.DiscardHandler), accounts.Options{BcryptCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
@@ -412,7 +412,7 @@ func TestCommands(t *testing.T) {
 
 // Every package's migrations merge into one set: no two share a version.
 func TestMigrationsMerge(t *testing.T) {
-	merged, err := database.Merge(migrations()...)
+	merged, err := storage.Merge(migrations()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -424,7 +424,7 @@ func TestMigrationsMerge(t *testing.T) {
 		t.Errorf("merged migrations: got %d, want %d (one or more per package)", got, want)
 	}
 	// A package whose version clashed would be refused.
-	if _, err := database.Merge(append(migrations(), inventory.Migrations())...); err == nil {
+	if _, err := storage.Merge(append(migrations(), inventory.Migrations())...); err == nil {
 		t.Error("a clashing version merged")
 	}
 }

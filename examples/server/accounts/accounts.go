@@ -12,8 +12,8 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/gamekit/gamekit"
-	"github.com/gamekit/gamekit/internal/database"
-	"github.com/gamekit/gamekit/internal/rest"
+	"github.com/gamekit/gamekit/rest"
+	"github.com/gamekit/gamekit/storage"
 )
 
 // The defaults of Options, exported so a host can print them in its help
@@ -27,7 +27,7 @@ const (
 
 // DefaultLimit is how many users a list returns when ListOptions.Limit is
 // 0: lists are never unbounded.
-const DefaultLimit = database.DefaultLimit
+const DefaultLimit = storage.DefaultLimit
 
 // Options configure Accounts; nil means every default.
 type Options struct {
@@ -171,10 +171,10 @@ func (a *Accounts) CreateUser(ctx context.Context, username, password string, ad
 		Admin:        admin,
 		CreatedAt:    a.now().UTC().Truncate(time.Microsecond), // as precise as PostgreSQL keeps it
 	}
-	err = database.RunInTx(ctx, a.db, func(ctx context.Context, tx bun.Tx) error {
+	err = storage.RunInTx(ctx, a.db, func(ctx context.Context, tx bun.Tx) error {
 		row.ID = 0
 		if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
-			if database.IsUniqueViolation(err) {
+			if storage.IsUniqueViolation(err) {
 				return gamekit.Invalid("username", "A user with that username already exists.")
 			}
 			return err
@@ -231,7 +231,7 @@ func (a *Accounts) SetPassword(ctx context.Context, id int64, password string) e
 	if err != nil {
 		return fmt.Errorf("accounts: set password: %w", err)
 	}
-	err = database.RunInTx(ctx, a.db, func(ctx context.Context, tx bun.Tx) error {
+	err = storage.RunInTx(ctx, a.db, func(ctx context.Context, tx bun.Tx) error {
 		res, err := tx.NewUpdate().Model((*userRow)(nil)).Set("password_hash = ?", string(hash)).Where("id = ?", id).Exec(ctx)
 		if err := affected(res, err); err != nil {
 			return err
@@ -253,7 +253,7 @@ func (a *Accounts) SetAdmin(ctx context.Context, id int64, admin bool) error {
 // DeleteUser deletes a user and the user's tokens. What the host keeps for
 // the user elsewhere (an inventory, a player) is the host's to delete.
 func (a *Accounts) DeleteUser(ctx context.Context, id int64) error {
-	err := database.RunInTx(ctx, a.db, func(ctx context.Context, tx bun.Tx) error {
+	err := storage.RunInTx(ctx, a.db, func(ctx context.Context, tx bun.Tx) error {
 		// The foreign key would cascade; deleting explicitly does not
 		// depend on SQLite's foreign_keys setting.
 		if _, err := tx.NewDelete().Model((*tokenRow)(nil)).Where("user_id = ?", id).Exec(ctx); err != nil {
@@ -276,7 +276,7 @@ type ListOptions struct {
 	Limit, Offset int
 }
 
-var userSorts = database.Sorts{
+var userSorts = storage.Sorts{
 	"id": "u.id ASC", "-id": "u.id DESC",
 	"username": "u.username ASC, u.id ASC", "-username": "u.username DESC, u.id DESC",
 	"date_joined": "u.created_at ASC, u.id ASC", "-date_joined": "u.created_at DESC, u.id DESC",
@@ -288,7 +288,7 @@ func (a *Accounts) Users(ctx context.Context, opts ListOptions) ([]User, error) 
 	if err != nil {
 		return nil, err
 	}
-	rows, err := database.List[userRow](ctx, a.db, opts.filter, order, opts.Limit, opts.Offset)
+	rows, err := storage.List[userRow](ctx, a.db, opts.filter, order, opts.Limit, opts.Offset)
 	if err != nil {
 		return nil, fmt.Errorf("accounts: list users: %w", err)
 	}
@@ -301,7 +301,7 @@ func (a *Accounts) Users(ctx context.Context, opts ListOptions) ([]User, error) 
 
 // CountUsers counts the users opts.Search selects, for a paginated list.
 func (a *Accounts) CountUsers(ctx context.Context, opts ListOptions) (int, error) {
-	n, err := database.Count[userRow](ctx, a.db, opts.filter)
+	n, err := storage.Count[userRow](ctx, a.db, opts.filter)
 	if err != nil {
 		return 0, fmt.Errorf("accounts: count users: %w", err)
 	}
@@ -309,7 +309,7 @@ func (a *Accounts) CountUsers(ctx context.Context, opts ListOptions) (int, error
 }
 
 func (opts ListOptions) filter(q *bun.SelectQuery) {
-	database.Search(q, "u.username", opts.Search)
+	storage.Search(q, "u.username", opts.Search)
 }
 
 // affected turns a statement that touched no row into ErrUserNotFound.

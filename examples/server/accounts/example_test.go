@@ -14,20 +14,21 @@ import (
 
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/examples/server/accounts"
-	"github.com/gamekit/gamekit/internal/database"
 	"github.com/gamekit/gamekit/inventory"
+	"github.com/gamekit/gamekit/storage"
+	_ "github.com/gamekit/gamekit/storage/sqlite" // file paths and :memory:
 )
 
 // A host creates every user's inventory with the user, signs clients in
 // with tokens, and reads the caller's identity in its handlers.
 func Example() {
 	ctx := context.Background()
-	db, err := database.Open(ctx, database.Memory)
+	db, err := storage.Open(ctx, storage.Memory)
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := database.Migrate(ctx, db, inventory.Migrations(), accounts.Migrations()); err != nil {
+	if _, err := storage.Migrate(ctx, db, inventory.Migrations(), accounts.Migrations()); err != nil {
 		log.Fatal(err)
 	}
 

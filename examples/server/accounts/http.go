@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/gamekit/gamekit"
-	"github.com/gamekit/gamekit/internal/rest"
+	"github.com/gamekit/gamekit/rest"
 )
 
 // Handler serves the sign-in routes, relative to where the host mounts it

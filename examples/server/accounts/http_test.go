@@ -13,7 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/gamekit/gamekit/examples/server/accounts"
-	"github.com/gamekit/gamekit/internal/dbtest"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 // serve mounts the accounts as the example server does: the routes under
@@ -178,7 +178,7 @@ func TestLogout(t *testing.T) {
 // themselves when the host does not put Middleware in front.
 func TestLogoutWithoutMiddleware(t *testing.T) {
 	t.Parallel()
-	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+	storagetest.Run(t, func(t *testing.T, db *bun.DB) {
 		e := newEnv(t, db, nil)
 		srv := httptest.NewServer(e.acc.Handler())
 		t.Cleanup(srv.Close)

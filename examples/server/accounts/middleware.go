@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/gamekit/gamekit"
-	"github.com/gamekit/gamekit/internal/rest"
+	"github.com/gamekit/gamekit/rest"
 )
 
 // Middleware authenticates each request from its Authorization header and

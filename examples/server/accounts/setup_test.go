@@ -13,7 +13,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/gamekit/gamekit/examples/server/accounts"
-	"github.com/gamekit/gamekit/internal/dbtest"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 func TestMain(m *testing.M) {
@@ -53,7 +53,7 @@ type env struct {
 // bcrypt at its cheapest and the clock at start.
 func run(t *testing.T, opts *accounts.Options, fn func(t *testing.T, e *env)) {
 	t.Helper()
-	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+	storagetest.Run(t, func(t *testing.T, db *bun.DB) {
 		fn(t, newEnv(t, db, opts))
 	}, accounts.Migrations())
 }

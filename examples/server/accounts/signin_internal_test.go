@@ -7,7 +7,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/gamekit/gamekit/internal/dbtest"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 // Signing in as a user who does not exist costs one bcrypt comparison at
@@ -15,7 +15,7 @@ import (
 // answer takes does not tell which usernames exist. (Counted, not timed:
 // timings on a shared machine prove nothing.)
 func TestUnknownUserCostsWhatAWrongPasswordCosts(t *testing.T) {
-	db := dbtest.Open(t, dbtest.Memory, Migrations())
+	db := storagetest.Open(t, storagetest.Memory, Migrations())
 	a, err := New(db, &Options{BcryptCost: 6})
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/gamekit/gamekit/internal/database"
+	"github.com/gamekit/gamekit/storage"
 )
 
 // tokenRow is an issued token as stored: its hash, never the token.
@@ -63,7 +63,7 @@ func (a *Accounts) IssueTokenFor(ctx context.Context, userID int64, lifetime tim
 		CreatedAt: now.Truncate(time.Microsecond),
 		ExpiresAt: now.Add(lifetime).Truncate(time.Second),
 	}
-	err = database.RunInTx(ctx, a.db, func(ctx context.Context, tx bun.Tx) error {
+	err = storage.RunInTx(ctx, a.db, func(ctx context.Context, tx bun.Tx) error {
 		exists, err := tx.NewSelect().Model((*userRow)(nil)).Where("id = ?", userID).Exists(ctx)
 		if err != nil {
 			return err

@@ -15,9 +15,9 @@ import (
 	"github.com/gamekit/gamekit/enemies"
 	"github.com/gamekit/gamekit/examples/server/accounts"
 	"github.com/gamekit/gamekit/gifts"
-	"github.com/gamekit/gamekit/internal/rest"
 	"github.com/gamekit/gamekit/inventory"
 	"github.com/gamekit/gamekit/players"
+	"github.com/gamekit/gamekit/rest"
 )
 
 // The defaults of Options.

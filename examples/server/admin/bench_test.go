@@ -9,8 +9,8 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 
-	"github.com/gamekit/gamekit/internal/dbtest"
 	"github.com/gamekit/gamekit/inventory"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 // benchItems is how many items the benchmarks' database holds: what gifts
@@ -62,9 +62,9 @@ func benchSeed(b *testing.B, db *bun.DB, inventoryID int64) {
 // the database, not the network). Each sub-benchmark is one page; its
 // time per op is the page's response time.
 func BenchmarkMillionItems(b *testing.B) {
-	for _, kind := range []dbtest.Kind{dbtest.File, dbtest.Postgres} {
+	for _, kind := range []storagetest.Kind{storagetest.File, storagetest.Postgres} {
 		b.Run(string(kind), func(b *testing.B) {
-			db := dbtest.Open(b, kind, migrations()...)
+			db := storagetest.Open(b, kind, migrations()...)
 			e := newEnv(b, db, nil)
 			inv, err := e.items.InventoryOfUser(context.Background(), e.alice.ID)
 			if err != nil {

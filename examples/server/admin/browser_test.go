@@ -16,8 +16,8 @@ import (
 
 	"github.com/gamekit/gamekit/enemies"
 	"github.com/gamekit/gamekit/internal/browsertest"
-	"github.com/gamekit/gamekit/internal/dbtest"
 	"github.com/gamekit/gamekit/inventory"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 // TestBrowser drives the admin in Chromium, as a person would: a player is
@@ -27,7 +27,7 @@ import (
 // list (laptop and phone widths), alice's inventory and the monster page.
 func TestBrowser(t *testing.T) {
 	b := browsertest.New(t)
-	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+	storagetest.Run(t, func(t *testing.T, db *bun.DB) {
 		e := newEnv(t, db, nil)
 		var gifts []int64
 		for i := range 30 {

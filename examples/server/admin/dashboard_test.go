@@ -15,9 +15,9 @@ import (
 	"github.com/gamekit/gamekit/examples/server/accounts"
 	"github.com/gamekit/gamekit/examples/server/admin"
 	"github.com/gamekit/gamekit/gifts"
-	"github.com/gamekit/gamekit/internal/dbtest"
 	"github.com/gamekit/gamekit/inventory"
 	"github.com/gamekit/gamekit/players"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 // The gift scheduler is what the dashboard's GiftStats asks for.
@@ -45,10 +45,10 @@ func TestDashboardWithoutGiftsOrRealtime(t *testing.T) {
 // TestDashboard runs a real gift scheduler in a synctest bubble, so its
 // ten-second tick takes no time.
 func TestDashboard(t *testing.T) {
-	for _, kind := range []dbtest.Kind{dbtest.Memory, dbtest.Postgres} {
+	for _, kind := range []storagetest.Kind{storagetest.Memory, storagetest.Postgres} {
 		t.Run(string(kind), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				db := dbtest.Open(t, kind, append(migrations(), gifts.Migrations())...)
+				db := storagetest.Open(t, kind, append(migrations(), gifts.Migrations())...)
 				sched, err := gifts.New(db, inventory.NewSQLStore(db), &gifts.Options{
 					Interval: 10 * time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 				if err != nil {

@@ -15,21 +15,22 @@ import (
 	"github.com/gamekit/gamekit/enemies"
 	"github.com/gamekit/gamekit/examples/server/accounts"
 	"github.com/gamekit/gamekit/examples/server/admin"
-	"github.com/gamekit/gamekit/internal/database"
 	"github.com/gamekit/gamekit/inventory"
 	"github.com/gamekit/gamekit/players"
+	"github.com/gamekit/gamekit/storage"
+	_ "github.com/gamekit/gamekit/storage/sqlite" // file paths and :memory:
 )
 
 // A host mounts the admin beside its API; an admin signs in with the form
 // and every change lands in the audit trail.
 func Example() {
 	ctx := context.Background()
-	db, err := database.Open(ctx, database.Memory)
+	db, err := storage.Open(ctx, storage.Memory)
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := database.Migrate(ctx, db, inventory.Migrations(), enemies.Migrations(), players.Migrations(),
+	if _, err := storage.Migrate(ctx, db, inventory.Migrations(), enemies.Migrations(), players.Migrations(),
 		accounts.Migrations(), admin.Migrations()); err != nil {
 		log.Fatal(err)
 	}

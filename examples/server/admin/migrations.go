@@ -5,7 +5,7 @@ import (
 
 	"github.com/uptrace/bun/migrate"
 
-	"github.com/gamekit/gamekit/internal/database"
+	"github.com/gamekit/gamekit/storage"
 )
 
 //go:embed migrations/*.sql
@@ -16,5 +16,5 @@ var migrationFiles embed.FS
 // SQLite and PostgreSQL alike. A host merges them with the other packages'
 // and runs them with one migrator.
 func Migrations() *migrate.Migrations {
-	return database.MustLoadMigrations(migrationFiles, "migrations")
+	return storage.MustLoadMigrations(migrationFiles, "migrations")
 }

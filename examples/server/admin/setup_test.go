@@ -22,9 +22,9 @@ import (
 	"github.com/gamekit/gamekit/enemies"
 	"github.com/gamekit/gamekit/examples/server/accounts"
 	"github.com/gamekit/gamekit/examples/server/admin"
-	"github.com/gamekit/gamekit/internal/dbtest"
 	"github.com/gamekit/gamekit/inventory"
 	"github.com/gamekit/gamekit/players"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 // TestMain fails the package's tests if any goroutine outlives them.
@@ -80,7 +80,7 @@ func migrations() []*migrate.Migrations {
 // admin.
 func run(t *testing.T, opts *admin.Options, fn func(t *testing.T, e *env)) {
 	t.Helper()
-	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+	storagetest.Run(t, func(t *testing.T, db *bun.DB) {
 		fn(t, newEnv(t, db, opts))
 	}, migrations()...)
 }

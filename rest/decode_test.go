@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/gamekit/gamekit"
-	"github.com/gamekit/gamekit/internal/rest"
+	"github.com/gamekit/gamekit/rest"
 )
 
 type body struct {

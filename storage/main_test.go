@@ -1,4 +1,4 @@
-package database_test
+package storage_test
 
 import (
 	"testing"

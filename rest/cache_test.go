@@ -7,7 +7,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/gamekit/gamekit/internal/rest"
+	"github.com/gamekit/gamekit/rest"
 )
 
 func TestVersionCache(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/gamekit/gamekit"
-	"github.com/gamekit/gamekit/internal/rest"
+	"github.com/gamekit/gamekit/rest"
 )
 
 func TestWriteError(t *testing.T) {

@@ -1,4 +1,4 @@
-package database
+package storage
 
 import (
 	"context"
@@ -43,14 +43,14 @@ func LoadMigrations(fsys fs.FS, dir string) (*migrate.Migrations, error) {
 		return nil, err
 	}
 	if len(names) == 0 {
-		return nil, fmt.Errorf("database: no migration files in %s", dir)
+		return nil, fmt.Errorf("storage: no migration files in %s", dir)
 	}
 	byVersion := make(map[string]*migrate.Migration)
 	set := migrate.NewMigrations()
 	for _, name := range names {
 		m := migrationFile.FindStringSubmatch(path.Base(name))
 		if m == nil {
-			return nil, fmt.Errorf("database: migration file %s: want VERSION_COMMENT.up.sql or .down.sql", name)
+			return nil, fmt.Errorf("storage: migration file %s: want VERSION_COMMENT.up.sql or .down.sql", name)
 		}
 		version, comment, direction := m[1], m[2], m[3]
 		script, err := fs.ReadFile(fsys, name)
@@ -73,7 +73,7 @@ func LoadMigrations(fsys fs.FS, dir string) (*migrate.Migrations, error) {
 	}
 	for _, mig := range byVersion {
 		if mig.Up == nil {
-			return nil, fmt.Errorf("database: migration %s_%s has no .up.sql", mig.Name, mig.Comment)
+			return nil, fmt.Errorf("storage: migration %s_%s has no .up.sql", mig.Name, mig.Comment)
 		}
 		set.Add(*mig)
 	}
@@ -128,7 +128,7 @@ func Merge(sets ...*migrate.Migrations) (*migrate.Migrations, error) {
 	for _, set := range sets {
 		for _, m := range set.Sorted() {
 			if other, ok := owner[m.Name]; ok {
-				return nil, fmt.Errorf("database: migration %s_%s clashes with %s_%s", m.Name, m.Comment, m.Name, other)
+				return nil, fmt.Errorf("storage: migration %s_%s clashes with %s_%s", m.Name, m.Comment, m.Name, other)
 			}
 			owner[m.Name] = m.Comment
 			merged.Add(m)
@@ -153,11 +153,11 @@ func Migrate(ctx context.Context, db *bun.DB, sets ...*migrate.Migrations) (int,
 		migrate.WithLocksTableName(MigrationsTable+"_locks"),
 		migrate.WithMarkAppliedOnSuccess(true))
 	if err := m.Init(ctx); err != nil {
-		return 0, fmt.Errorf("database: migrate: %w", err)
+		return 0, fmt.Errorf("storage: migrate: %w", err)
 	}
 	group, err := m.Migrate(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("database: migrate: %w", err)
+		return 0, fmt.Errorf("storage: migrate: %w", err)
 	}
 	return len(group.Migrations), nil
 }

@@ -1,4 +1,4 @@
-package database_test
+package storage_test
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/gamekit/gamekit/internal/database"
-	"github.com/gamekit/gamekit/internal/dbtest"
+	"github.com/gamekit/gamekit/storage"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 func pragma(t *testing.T, db *bun.DB, name string) string {
@@ -24,7 +24,7 @@ func pragma(t *testing.T, db *bun.DB, name string) string {
 }
 
 func TestOpenSQLiteFile(t *testing.T) {
-	db, err := database.Open(context.Background(), filepath.Join(t.TempDir(), "game.db"))
+	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "game.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,12 +40,12 @@ func TestOpenSQLiteFile(t *testing.T) {
 // the pool drops its connection and opens another.
 func TestOpenMemory(t *testing.T) {
 	ctx := context.Background()
-	a, err := database.Open(ctx, database.Memory)
+	a, err := storage.Open(ctx, storage.Memory)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	b, err := database.Open(ctx, database.Memory)
+	b, err := storage.Open(ctx, storage.Memory)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestOpenMemory(t *testing.T) {
 // when each transaction reads before it writes.
 func TestSQLiteConcurrentWriters(t *testing.T) {
 	ctx := context.Background()
-	db := dbtest.Open(t, dbtest.File)
+	db := storagetest.Open(t, storagetest.File)
 	if _, err := db.ExecContext(ctx, "CREATE TABLE counter (n INTEGER NOT NULL); INSERT INTO counter VALUES (0)"); err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestSQLiteConcurrentWriters(t *testing.T) {
 	for range 32 {
 		wg.Go(func() {
 			for range 20 {
-				err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+				err := storage.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 					var n int
 					if err := tx.QueryRowContext(ctx, "SELECT n FROM counter").Scan(&n); err != nil {
 						return err
@@ -104,17 +104,17 @@ func TestSQLiteConcurrentWriters(t *testing.T) {
 
 func TestOpenErrors(t *testing.T) {
 	ctx := context.Background()
-	if _, err := database.Open(ctx, ""); err == nil {
+	if _, err := storage.Open(ctx, ""); err == nil {
 		t.Error("empty DSN accepted")
 	}
-	_, err := database.Open(ctx, "postgres://gamekit:s3cret@127.0.0.1:1/nowhere?sslmode=disable")
+	_, err := storage.Open(ctx, "postgres://gamekit:s3cret@127.0.0.1:1/nowhere?sslmode=disable")
 	if err == nil {
 		t.Fatal("unreachable PostgreSQL opened")
 	}
 	if strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("password in error: %v", err)
 	}
-	if _, err := database.Open(ctx, filepath.Join(t.TempDir(), "missing-dir", "x.db")); err == nil {
+	if _, err := storage.Open(ctx, filepath.Join(t.TempDir(), "missing-dir", "x.db")); err == nil {
 		t.Error("SQLite in a missing directory opened")
 	}
 }
@@ -125,7 +125,7 @@ func TestRedact(t *testing.T) {
 		{"postgres://u@host/db", "postgres://u@host/db"},
 		{"game.db", "game.db"},
 	} {
-		if got := database.Redact(tc.in); got != tc.want {
+		if got := storage.Redact(tc.in); got != tc.want {
 			t.Errorf("Redact(%q): got %v, want %v", tc.in, got, tc.want)
 		}
 	}
@@ -140,38 +140,38 @@ func files(m map[string]string) fstest.MapFS {
 }
 
 func TestMigrations(t *testing.T) {
-	a, err := database.LoadMigrations(files(map[string]string{
+	a, err := storage.LoadMigrations(files(map[string]string{
 		"20260101000000_a.up.sql":   "CREATE TABLE a (id ID_PRIMARY_KEY, name TEXT);\nINSERT INTO a (name) VALUES ('x');\n",
 		"20260101000000_a.down.sql": "DROP TABLE a;\n",
 	}), "m")
 	if err != nil {
 		t.Fatal(err)
 	}
-	clash, err := database.LoadMigrations(files(map[string]string{"20260101000000_b.up.sql": "SELECT 1;\n"}), "m")
+	clash, err := storage.LoadMigrations(files(map[string]string{"20260101000000_b.up.sql": "SELECT 1;\n"}), "m")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := database.Merge(a, clash); err == nil || !strings.Contains(err.Error(), "clashes") {
+	if _, err := storage.Merge(a, clash); err == nil || !strings.Contains(err.Error(), "clashes") {
 		t.Errorf("merging clashing versions: got %v, want a clash", err)
 	}
-	broken, err := database.LoadMigrations(files(map[string]string{
+	broken, err := storage.LoadMigrations(files(map[string]string{
 		"20260102000000_broken.up.sql": "CREATE TABLE b (x INTEGER);\nTHIS IS NOT SQL;\n",
 	}), "m")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, bad := range []map[string]string{{"1_short.up.sql": ""}, {"20260101000000_only.down.sql": ""}, {}} {
-		if _, err := database.LoadMigrations(files(bad), "m"); err == nil {
+		if _, err := storage.LoadMigrations(files(bad), "m"); err == nil {
 			t.Errorf("LoadMigrations(%v) accepted", bad)
 		}
 	}
 
-	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+	storagetest.Run(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
-		if n, err := database.Migrate(ctx, db, a); err != nil || n != 1 {
+		if n, err := storage.Migrate(ctx, db, a); err != nil || n != 1 {
 			t.Fatalf("first migrate: got %d %v, want 1", n, err)
 		}
-		if n, err := database.Migrate(ctx, db, a); err != nil || n != 0 {
+		if n, err := storage.Migrate(ctx, db, a); err != nil || n != 0 {
 			t.Errorf("second migrate: got %d %v, want 0", n, err)
 		}
 		var id int64
@@ -179,13 +179,13 @@ func TestMigrations(t *testing.T) {
 			t.Errorf("auto-assigned id: got %d %v, want 2", id, err)
 		}
 		// A failing migration leaves nothing behind and is not recorded.
-		if _, err := database.Migrate(ctx, db, a, broken); err == nil {
+		if _, err := storage.Migrate(ctx, db, a, broken); err == nil {
 			t.Fatal("broken migration applied")
 		}
 		if _, err := db.ExecContext(ctx, "SELECT x FROM b"); err == nil {
 			t.Error("half of a failed migration stayed")
 		}
-		if n, err := db.NewSelect().Table(database.MigrationsTable).Count(ctx); err != nil || n != 1 {
+		if n, err := db.NewSelect().Table(storage.MigrationsTable).Count(ctx); err != nil || n != 1 {
 			t.Errorf("recorded migrations: got %d %v, want 1", n, err)
 		}
 	})
@@ -193,7 +193,7 @@ func TestMigrations(t *testing.T) {
 
 // A statement marked "-- postgres only" runs there and nowhere else.
 func TestPostgresOnlyStatements(t *testing.T) {
-	set, err := database.LoadMigrations(files(map[string]string{
+	set, err := storage.LoadMigrations(files(map[string]string{
 		"20260101000000_pg.up.sql": "CREATE TABLE p (name TEXT);\n" +
 			"-- postgres only: SQLite has no ILIKE and would fail here.\n" +
 			"INSERT INTO p SELECT 'pg' WHERE 'A' ILIKE 'a';\n",
@@ -201,9 +201,9 @@ func TestPostgresOnlyStatements(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+	storagetest.Run(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
-		if _, err := database.Migrate(ctx, db, set); err != nil {
+		if _, err := storage.Migrate(ctx, db, set); err != nil {
 			t.Fatal(err)
 		}
 		want := int64(0)
@@ -216,50 +216,58 @@ func TestPostgresOnlyStatements(t *testing.T) {
 	})
 }
 
-// A Statement is prepared once on a database, and runs unprepared in a
-// caller's transaction, with $N parameters on both databases.
+// A Statement is prepared once on a database, runs prepared in the
+// store's own transactions and as text in a caller's transaction or on a
+// connection, with $N parameters on both databases.
 func TestStatement(t *testing.T) {
-	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+	storagetest.Run(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		if _, err := db.ExecContext(ctx, "CREATE TABLE kv (k BIGINT PRIMARY KEY, v TEXT NOT NULL)"); err != nil {
 			t.Fatal(err)
 		}
-		insert := database.NewStatement("INSERT INTO kv (k, v) VALUES ($1, $2)")
-		first, err := insert.Prepare(ctx, db)
-		if err != nil || first == nil {
-			t.Fatalf("Prepare on a *bun.DB: got %v %v, want a statement", first, err)
-		}
-		if again, _ := insert.Prepare(ctx, db); again != first {
-			t.Error("Prepare prepared a second time")
-		}
-		err = database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-			if stmt, err := insert.Prepare(ctx, tx); stmt != nil || err != nil {
-				t.Errorf("Prepare in a transaction: got %v %v, want nil", stmt, err)
-			}
-			stmt, err := insert.In(ctx, tx.Tx)
+		read := func(st *storage.Statement, on bun.IDB, k int) string {
+			t.Helper()
+			row, err := st.QueryRow(ctx, on, k)
 			if err != nil {
-				return err
-			}
-			_, err = stmt.ExecContext(ctx, 1, "one")
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		unprepared := database.NewStatement("SELECT v FROM kv WHERE k = $1")
-		err = database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-			stmt, err := unprepared.In(ctx, tx.Tx)
-			if err != nil {
-				return err
+				t.Fatal(err)
 			}
 			var v string
-			if err := stmt.QueryRowContext(ctx, 1).Scan(&v); err != nil || v != "one" {
-				t.Errorf("read back: got %q %v, want one", v, err)
+			if err := row.Scan(&v); err != nil {
+				t.Fatalf("read %d: %v", k, err)
+			}
+			return v
+		}
+		insert := storage.NewStatement("INSERT INTO kv (k, v) VALUES ($1, $2)")
+		if err := insert.Prepare(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := insert.Exec(ctx, db, 1, "one"); err != nil {
+			t.Fatal(err)
+		}
+		selectV := storage.NewStatement("SELECT v FROM kv WHERE k = $1")
+		err := storage.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+			if _, err := insert.Exec(ctx, tx, 2, "two"); err != nil { // prepared, bound to tx
+				return err
+			}
+			if got := read(selectV, tx, 2); got != "two" { // never prepared: text
+				t.Errorf("in the transaction: got %q, want two", got)
 			}
 			return nil
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := read(selectV, conn, 1)
+		conn.Close()
+		if got != "one" {
+			t.Errorf("on a connection: got %q, want one", got)
+		}
+		if got := read(selectV, db, 2); got != "two" {
+			t.Errorf("prepared: got %q, want two", got)
 		}
 	})
 }

@@ -1,7 +1,9 @@
-// Package dbtest gives each test a private, migrated database: SQLite always,
-// and PostgreSQL too when GAMEKIT_TEST_POSTGRES holds a DSN, so every store
-// suite runs on both databases from one test function.
-package dbtest
+// Package storagetest gives each test a private, migrated database: SQLite
+// always, and PostgreSQL too when GAMEKIT_TEST_POSTGRES holds a DSN, so a
+// store suite runs on both databases from one test function. gamekit's own
+// tests and the conformance suites of its Store interfaces use it; a host
+// can use it for its own stores.
+package storagetest
 
 import (
 	"context"
@@ -16,17 +18,19 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/migrate"
 
-	"github.com/gamekit/gamekit/internal/database"
+	"github.com/gamekit/gamekit/storage"
+	_ "github.com/gamekit/gamekit/storage/postgres" // tests open both databases
+	_ "github.com/gamekit/gamekit/storage/sqlite"
 )
 
 // PostgresEnv names the variable holding the PostgreSQL DSN for tests, e.g.
 // postgres://postgres@127.0.0.1:5432/test?sslmode=disable.
 const PostgresEnv = "GAMEKIT_TEST_POSTGRES"
 
-// Kind is a kind of test database.
+// Kind is a kind of test storage.
 type Kind string
 
-// The kinds of test database. Memory is the default SQLite for tests; File is
+// The kinds of test storage. Memory is the default SQLite for tests; File is
 // a SQLite file in WAL mode, as a server runs it; Postgres is a private
 // schema on the server named by GAMEKIT_TEST_POSTGRES.
 const (
@@ -43,7 +47,7 @@ func Run(t *testing.T, fn func(t *testing.T, db *bun.DB), sets ...*migrate.Migra
 	RunOn(t, []Kind{Memory, Postgres}, fn, sets...)
 }
 
-// RunOn is Run over the given kinds of database.
+// RunOn is Run over the given kinds of storage.
 func RunOn(t *testing.T, kinds []Kind, fn func(t *testing.T, db *bun.DB), sets ...*migrate.Migrations) {
 	t.Helper()
 	for _, kind := range kinds {
@@ -61,21 +65,21 @@ func Open(t testing.TB, kind Kind, sets ...*migrate.Migrations) *bun.DB {
 	var dsn string
 	switch kind {
 	case Memory:
-		dsn = database.Memory
+		dsn = storage.Memory
 	case File:
 		dsn = filepath.Join(t.TempDir(), "test.db")
 	case Postgres:
 		dsn = postgresSchema(t)
 	default:
-		t.Fatalf("dbtest: unknown kind %q", kind)
+		t.Fatalf("storagetest: unknown kind %q", kind)
 	}
-	db, err := database.Open(ctx, dsn)
+	db, err := storage.Open(ctx, dsn)
 	if err != nil {
-		t.Fatalf("dbtest: %v", err)
+		t.Fatalf("storagetest: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if _, err := database.Migrate(ctx, db, sets...); err != nil {
-		t.Fatalf("dbtest: %v", err)
+	if _, err := storage.Migrate(ctx, db, sets...); err != nil {
+		t.Fatalf("storagetest: %v", err)
 	}
 	return db
 }
@@ -90,29 +94,29 @@ func postgresSchema(t testing.TB) string {
 		t.Skipf("PostgreSQL not configured: set %s=postgres://postgres@127.0.0.1:5432/test?sslmode=disable to run this test there too", PostgresEnv)
 	}
 	ctx := context.Background()
-	admin, err := database.Open(ctx, base)
+	admin, err := storage.Open(ctx, base)
 	if err != nil {
-		t.Fatalf("dbtest: %v", err)
+		t.Fatalf("storagetest: %v", err)
 	}
 	defer admin.Close()
 	schema := "gamekit_test_" + strings.ToLower(rand.Text()[:12])
 	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("dbtest: %v", err)
+		t.Fatalf("storagetest: %v", err)
 	}
 	t.Cleanup(func() {
-		admin, err := database.Open(ctx, base)
+		admin, err := storage.Open(ctx, base)
 		if err != nil {
-			t.Errorf("dbtest: drop schema %s: %v", schema, err)
+			t.Errorf("storagetest: drop schema %s: %v", schema, err)
 			return
 		}
 		defer admin.Close()
 		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("dbtest: drop schema %s: %v", schema, err)
+			t.Errorf("storagetest: drop schema %s: %v", schema, err)
 		}
 	})
 	u, err := url.Parse(base)
 	if err != nil {
-		t.Fatalf("dbtest: %s: %v", PostgresEnv, err)
+		t.Fatalf("storagetest: %s: %v", PostgresEnv, err)
 	}
 	q := u.Query()
 	q.Set("search_path", schema)

@@ -1,0 +1,77 @@
+package rest
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gamekit/gamekit"
+)
+
+// API serves several packages' handlers under one prefix, as Django REST
+// framework's router does: each collection with or without its trailing
+// slash, GET on the prefix itself listing the collections mounted
+// ({"items": "http://host/api/items/", ...}), and a JSON 404 for anything
+// else under the prefix. Register it for both the prefix and its subtree:
+//
+//	api := rest.NewAPI("/api")
+//	api.Mount(itemsHandler, "items", "inventories")
+//	mux.Handle("/api/", api)
+//	mux.Handle("/api", api)
+//
+// (http.ServeMux alone answers /api/items with a 307 to /api/items/ and
+// unknown paths with a plain-text 404.)
+type API struct {
+	prefix string
+	mux    *http.ServeMux
+	index  map[string]string // collection name → path
+}
+
+// NewAPI returns an API serving under prefix ("/api"; a trailing slash is
+// ignored, "" serves at the root).
+func NewAPI(prefix string) *API {
+	a := &API{prefix: strings.TrimSuffix(prefix, "/"), mux: http.NewServeMux(), index: map[string]string{}}
+	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		WriteError(w, r, gamekit.ErrNotFound)
+	})
+	a.mux.HandleFunc(a.prefix+"/{$}", a.serveIndex)
+	if a.prefix != "" {
+		a.mux.HandleFunc(a.prefix, a.serveIndex)
+	}
+	return a
+}
+
+// Mount serves h for each collection ("items" serves prefix/items and
+// everything under it) and lists each in the index. h sees the request's
+// path without the prefix ("/items/1/"), as the packages' handlers expect.
+func (a *API) Mount(h http.Handler, collections ...string) {
+	for _, c := range collections {
+		a.Handle(c, h)
+		a.index[c] = a.prefix + "/" + c + "/"
+	}
+}
+
+// Handle is Mount for paths that are not collections, which the index does
+// not list: "auth", "realtime/ticket".
+func (a *API) Handle(path string, h http.Handler) {
+	h = http.StripPrefix(a.prefix, h)
+	path = a.prefix + "/" + strings.Trim(path, "/")
+	a.mux.Handle(path, h)
+	a.mux.Handle(path+"/", h)
+}
+
+// ServeHTTP routes r.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	a.mux.ServeHTTP(w, r)
+}
+
+func (a *API) serveIndex(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		MethodNotAllowed(w, r)
+		return
+	}
+	urls := make(map[string]string, len(a.index))
+	for name, path := range a.index {
+		urls[name] = AbsoluteURL(r, path)
+	}
+	WriteJSON(w, r, http.StatusOK, urls)
+}
