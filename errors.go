@@ -90,3 +90,20 @@ func (e *RateLimitError) Error() string {
 
 // Is makes errors.Is(err, ErrRateLimited) true.
 func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited }
+
+// OptionError is how every constructor refuses an option: a programming
+// error, reported once at start rather than on the first request, in one
+// style: "players: StoreOptions.Rate is -1: want a positive number of
+// moves, or 0 for the default".
+type OptionError struct {
+	// Option is the package and the field: "players: StoreOptions.Rate".
+	Option string
+	// Value is what was given.
+	Value any
+	// Want says what is accepted.
+	Want string
+}
+
+func (e *OptionError) Error() string {
+	return fmt.Sprintf("%s is %v: want %s", e.Option, e.Value, e.Want)
+}

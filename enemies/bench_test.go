@@ -24,7 +24,7 @@ import (
 func BenchmarkTransition(b *testing.B) {
 	ctx := context.Background()
 	db := storagetest.Open(b, storagetest.File, enemies.Migrations())
-	store := enemies.NewSQLStore(db, nil)
+	store := storagetest.Must(enemies.NewSQLStore(db, nil))
 	user := int64(1)
 
 	// limit runs the conditional UPDATE as plain database/sql does, or

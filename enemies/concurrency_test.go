@@ -51,7 +51,7 @@ func TestConcurrentTransitionsOneWinner(t *testing.T) {
 	storagetest.RunOn(t, concurrencyKinds, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		ev := &apitest.Events{}
-		s := enemies.NewSQLStore(db, &enemies.StoreOptions{Publisher: ev})
+		s := storagetest.Must(enemies.NewSQLStore(db, &enemies.StoreOptions{Publisher: ev}))
 		m := mustMonster(t, s)
 		ev.Take()
 		var want []string
@@ -153,7 +153,7 @@ func TestConcurrentTransitionsHistory(t *testing.T) {
 	const perGoroutine = 20
 	storagetest.RunOn(t, concurrencyKinds, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
-		s := enemies.NewSQLStore(db, nil)
+		s := storagetest.Must(enemies.NewSQLStore(db, nil))
 		m := mustMonster(t, s)
 		names := []string{enemies.Attack, enemies.Wander, enemies.Evade, enemies.LookForAid}
 

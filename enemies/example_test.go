@@ -53,7 +53,10 @@ func Example() {
 		fmt.Printf("  %s: %s %s\n", e.Channel, e.Name, m.State)
 		return nil
 	})
-	store := enemies.NewSQLStore(db, &enemies.StoreOptions{Publisher: announce})
+	store, err := enemies.NewSQLStore(db, &enemies.StoreOptions{Publisher: announce})
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	m := enemies.NewMonster()
 	if err := store.CreateMonster(ctx, &m); err != nil {
@@ -61,7 +64,7 @@ func Example() {
 	}
 	const admin = 1 // the host's user who fires the transitions
 	player := int64(2)
-	m, err := store.Fire(ctx, m.ID, enemies.Attack, enemies.Args{User: &player}, admin)
+	m, err = store.Fire(ctx, m.ID, enemies.Attack, enemies.Args{User: &player}, admin)
 	fmt.Println("attack:", m.State, *m.UserBeingAttacked, err)
 	m, err = store.Fire(ctx, m.ID, enemies.Evade, enemies.Args{}, admin)
 	fmt.Println("evade:", m.State, err)
@@ -101,7 +104,10 @@ func ExampleHandler() {
 	ctx := context.Background()
 	db := openDB()
 	defer db.Close()
-	store := enemies.NewSQLStore(db, nil)
+	store, err := enemies.NewSQLStore(db, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
 	m := enemies.NewMonster()
 	if err := store.CreateMonster(ctx, &m); err != nil {
 		log.Fatal(err)

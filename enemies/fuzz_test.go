@@ -26,7 +26,7 @@ func FuzzWrite(f *testing.F) {
 		}
 	}
 	db := storagetest.Open(f, storagetest.Memory, enemies.Migrations())
-	store := enemies.NewSQLStore(db, nil)
+	store := storagetest.Must(enemies.NewSQLStore(db, nil))
 	h, err := enemies.NewHandler(store, nil)
 	if err != nil {
 		f.Fatal(err)

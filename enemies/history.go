@@ -37,7 +37,7 @@ type HistoryEntry struct {
 type HistoryOptions struct {
 	// Monster, when not 0, keeps only this monster's transitions.
 	Monster int64
-	// Limit defaults to DefaultLimit; Offset skips entries.
+	// Limit defaults to storage.DefaultLimit (1000); Offset skips entries.
 	Limit, Offset int
 }
 

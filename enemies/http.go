@@ -2,6 +2,7 @@ package enemies
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
 
@@ -12,8 +13,12 @@ import (
 
 // HandlerOptions configure Handler; nil means defaults.
 type HandlerOptions struct {
-	// MaxRows caps every list, plain or paginated. Defaults to 1000.
+	// MaxRows caps every list, plain or paginated. Defaults to
+	// rest.DefaultMaxRows (1000).
 	MaxRows int
+	// Logger receives the errors answered with 500. Defaults to the logger
+	// on the request's context (rest.WithLogger), else slog.Default().
+	Logger *slog.Logger
 }
 
 // Handler serves the tutorial's REST API for monsters:
@@ -61,7 +66,7 @@ func NewHandler(store Store, opts *HandlerOptions) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{store: store, maxRows: maxRows, mux: rest.NewMux(),
+	h := &Handler{store: store, maxRows: maxRows, mux: rest.NewMux(opts.Logger),
 		dot: []byte(machine.DOT()), mermaid: []byte(machine.Mermaid())}
 	h.mux.HandleFunc("/monsters", h.monsters)
 	h.mux.HandleFunc("/monsters/graph", h.graph)

@@ -35,7 +35,7 @@ func runStore(t *testing.T, fn func(t *testing.T, e *env)) {
 
 func newEnv(db *bun.DB) *env {
 	ev := &apitest.Events{}
-	return &env{store: enemies.NewSQLStore(db, &enemies.StoreOptions{Publisher: ev}), db: db, events: ev}
+	return &env{store: storagetest.Must(enemies.NewSQLStore(db, &enemies.StoreOptions{Publisher: ev})), db: db, events: ev}
 }
 
 func mustMonster(t testing.TB, s enemies.Store) enemies.Monster {

@@ -42,10 +42,6 @@ type Store interface {
 	CountHistory(ctx context.Context, opts HistoryOptions) (int, error)
 }
 
-// DefaultLimit is how many rows a list returns when its options' Limit is
-// 0: lists are never unbounded.
-const DefaultLimit = storage.DefaultLimit
-
 // ListOptions select, order and page a list of monsters.
 type ListOptions struct {
 	// State, when not 0, keeps only the monsters in this state.
@@ -53,16 +49,18 @@ type ListOptions struct {
 	// Sort is a column, "-" first for descending: "id" (the default),
 	// "health_points" or "state", each then by id.
 	Sort string
-	// Limit defaults to DefaultLimit; Offset skips rows.
+	// Limit defaults to storage.DefaultLimit (1000); Offset skips rows.
 	Limit, Offset int
 }
 
 // StoreOptions configure a SQLStore; nil means defaults.
 type StoreOptions struct {
 	// Publisher announces each committed change on Channel. Defaults to
-	// gamekit.Discard. A store on a bun.Tx announces nothing (see
-	// NewSQLStore).
+	// gamekit.Discard.
 	Publisher gamekit.Publisher
+	// Logger receives the announcements that could not be published.
+	// Defaults to slog.Default().
+	Logger *slog.Logger
 	// Now is the clock that dates history entries. Defaults to time.Now.
 	Now func() time.Time
 }
@@ -71,6 +69,7 @@ type StoreOptions struct {
 type SQLStore struct {
 	db        bun.IDB
 	publisher gamekit.Publisher
+	logger    *slog.Logger
 	now       func() time.Time
 
 	// The statements of a transition, the hot path, prepared once.
@@ -87,19 +86,21 @@ var _ Store = (*SQLStore)(nil)
 // On a *bun.DB each writing method is one transaction of its own and
 // announces its change through opts.Publisher once that transaction has
 // committed, never before and never for a change that failed or rolled
-// back. On a bun.Tx the methods join the caller's transaction, and since
-// only the caller knows whether it commits, the store announces nothing:
-// the caller publishes on Channel after its commit if it wants to.
-func NewSQLStore(db bun.IDB, opts *StoreOptions) *SQLStore {
+// back. On a bun.Tx the methods join the caller's transaction and announce
+// once it commits; the transaction must be begun by storage.RunInTx, which
+// knows when it commits (else the method fails with storage.ErrForeignTx).
+//
+// It returns an error only for options it cannot use; today every option
+// has a usable zero value.
+func NewSQLStore(db bun.IDB, opts *StoreOptions) (*SQLStore, error) {
 	var o StoreOptions
 	if opts != nil {
 		o = *opts
 	}
-	s := &SQLStore{db: db, publisher: o.Publisher, now: o.Now}
+	s := &SQLStore{db: db, publisher: o.Publisher, logger: o.Logger, now: o.Now}
 	s.loadStmt, s.saveStmt, s.recordStmt = storage.NewStatement(loadSQL), storage.NewStatement(saveSQL), storage.NewStatement(recordSQL)
-	switch db.(type) {
-	case bun.Tx, *bun.Tx:
-		s.publisher = gamekit.Discard
+	if s.logger == nil {
+		s.logger = slog.Default()
 	}
 	if s.publisher == nil {
 		s.publisher = gamekit.Discard
@@ -107,7 +108,7 @@ func NewSQLStore(db bun.IDB, opts *StoreOptions) *SQLStore {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	return s
+	return s, nil
 }
 
 // CreateMonster validates m, stores it, and sets its ID and Version. A zero
@@ -142,8 +143,7 @@ func (s *SQLStore) CreateMonster(ctx context.Context, m *Monster) error {
 		return wrap(err, "create monster")
 	}
 	*m = created
-	s.announce(ctx, EventCreated, created)
-	return nil
+	return s.announce(ctx, EventCreated, created)
 }
 
 // Monster returns the monster with the given id.
@@ -233,7 +233,9 @@ func (s *SQLStore) SetHealth(ctx context.Context, id int64, healthPoints int) (M
 	if err != nil {
 		return Monster{}, wrap(err, "set health")
 	}
-	s.announce(ctx, EventUpdated, m)
+	if err := s.announce(ctx, EventUpdated, m); err != nil {
+		return Monster{}, err
+	}
 	return m, nil
 }
 
@@ -281,7 +283,9 @@ func (s *SQLStore) Fire(ctx context.Context, id int64, transition string, args A
 	if err != nil {
 		return Monster{}, wrap(err, "fire")
 	}
-	s.announce(ctx, EventUpdated, m)
+	if err := s.announce(ctx, EventUpdated, m); err != nil {
+		return Monster{}, err
+	}
 	return m, nil
 }
 
@@ -307,7 +311,7 @@ func settle(ctx context.Context, m *Monster, steps []step) ([]step, error) {
 
 // get loads a monster for a change, in the change's transaction.
 func (s *SQLStore) get(ctx context.Context, tx bun.Tx, id int64) (Monster, error) {
-		row, err := s.loadStmt.QueryRow(ctx, tx, id)
+	row, err := s.loadStmt.QueryRow(ctx, tx, id)
 	if err != nil {
 		return Monster{}, err
 	}
@@ -386,8 +390,7 @@ func (s *SQLStore) DeleteMonster(ctx context.Context, id int64) error {
 	if n == 0 {
 		return ErrMonsterNotFound
 	}
-	s.announce(ctx, EventDeleted, deleted{ID: id})
-	return nil
+	return s.announce(ctx, EventDeleted, deleted{ID: id})
 }
 
 // deleted is the Data of EventDeleted.
@@ -395,13 +398,17 @@ type deleted struct {
 	ID int64 `json:"id"`
 }
 
-// announce publishes a committed change. The change stands whatever the
-// publisher says, so a failure is logged, not returned: a caller told
-// "failed" would try again a change that was made.
-func (s *SQLStore) announce(ctx context.Context, name string, data any) {
-	if err := s.publisher.Publish(ctx, gamekit.Event{Channel: Channel, Name: name, Data: data}); err != nil {
-		slog.WarnContext(ctx, "enemies: announce", "event", name, "err", err)
-	}
+// announce publishes a change once it is committed: at once on the
+// store's *bun.DB, after the caller's transaction on a bun.Tx (see
+// storage.AfterCommit, whose ErrForeignTx it returns). The change stands
+// whatever the publisher says, so a failure to publish is logged, not
+// returned: a caller told "failed" would try again a change that was made.
+func (s *SQLStore) announce(ctx context.Context, name string, data any) error {
+	return storage.AfterCommit(ctx, s.db, func(ctx context.Context) {
+		if err := s.publisher.Publish(ctx, gamekit.Event{Channel: Channel, Name: name, Data: data}); err != nil {
+			s.logger.WarnContext(ctx, "enemies: announce", "event", name, "err", err)
+		}
+	})
 }
 
 // notFound maps sql.ErrNoRows to ErrMonsterNotFound.

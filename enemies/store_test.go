@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gamekit/gamekit/storage"
 	"strings"
 	"testing"
 	"time"
@@ -324,14 +325,22 @@ func TestEvents(t *testing.T) {
 			t.Errorf("events:\ngot  %v\nwant %v", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
 		}
 
-		// A store on the caller's transaction announces nothing, and a
-		// rolled-back transition leaves nothing behind.
+		// A store on the caller's transaction announces once that
+		// transaction commits, and a rolled-back transition leaves nothing
+		// behind, not even an announcement.
 		other := mustMonster(t, s)
 		e.events.Take()
+		fire := func(ctx context.Context, tx bun.Tx) error {
+			inTx := storagetest.Must(enemies.NewSQLStore(tx, &enemies.StoreOptions{Publisher: e.events}))
+			_, err := inTx.Fire(ctx, other.ID, enemies.Attack, enemies.Args{User: userID(1)}, 1)
+			if ev := e.events.Take(); len(ev) != 0 {
+				t.Errorf("announced before the commit: %v", ev)
+			}
+			return err
+		}
 		rollback := errors.New("changed my mind")
-		err := e.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			inTx := enemies.NewSQLStore(tx, &enemies.StoreOptions{Publisher: e.events})
-			if _, err := inTx.Fire(ctx, other.ID, enemies.Attack, enemies.Args{User: userID(1)}, 1); err != nil {
+		err := storage.RunInTx(ctx, e.db, func(ctx context.Context, tx bun.Tx) error {
+			if err := fire(ctx, tx); err != nil {
 				return err
 			}
 			return rollback
@@ -342,8 +351,23 @@ func TestEvents(t *testing.T) {
 		if ev := e.events.Take(); len(ev) != 0 {
 			t.Errorf("rolled-back transition announced %v", ev)
 		}
+		// bun's own transaction cannot be waited for: refused, not
+		// announced too early.
+		err = e.db.RunInTx(ctx, nil, fire)
+		if !errors.Is(err, storage.ErrForeignTx) {
+			t.Errorf("in bun's own transaction: got %v, want storage.ErrForeignTx", err)
+		}
+		if ev := e.events.Take(); len(ev) != 0 {
+			t.Errorf("a foreign transaction announced %v", ev)
+		}
 		if got, _ := s.Monster(ctx, other.ID); !same(got, other) || len(history(t, s, other.ID)) != 0 {
 			t.Errorf("after rollback: got %+v with %v, want %+v and no history", got, history(t, s, other.ID), other)
+		}
+		if err := storage.RunInTx(ctx, e.db, fire); err != nil {
+			t.Fatal(err)
+		}
+		if ev := e.events.Take(); len(ev) != 1 || ev[0].Name != enemies.EventUpdated {
+			t.Errorf("after the commit: got %v, want one %s", ev, enemies.EventUpdated)
 		}
 	})
 }
@@ -354,7 +378,7 @@ func TestHistory(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		at := time.Date(2026, 11, 23, 12, 0, 0, 123456789, time.FixedZone("CET", 3600))
-		s := enemies.NewSQLStore(db, &enemies.StoreOptions{Now: func() time.Time { return at }})
+		s := storagetest.Must(enemies.NewSQLStore(db, &enemies.StoreOptions{Now: func() time.Time { return at }}))
 		m := mustMonster(t, s)
 		// Versions: created 1, attack 2, wander 3, health 4, attack 5, evade 6.
 		for _, tr := range []string{"attack", "wander", "health", "attack", "evade"} {

@@ -89,7 +89,7 @@ func newBenchTicker(b *testing.B, db *bun.DB) *benchTicker {
 	t := &benchTicker{clock: &benchClock{}}
 	t.clock.now.Store(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC).UnixNano())
 	var err error
-	t.s, err = gifts.New(db, inventory.NewSQLStore(db), &gifts.Options{
+	t.s, err = gifts.New(db, storagetest.Must(inventory.NewSQLStore(db, nil)), &gifts.Options{
 		Now:    t.clock.Now,
 		Logger: slog.New(slog.DiscardHandler),
 		Publisher: gamekit.PublisherFunc(func(_ context.Context, e gamekit.Event) error {
@@ -214,7 +214,7 @@ func BenchmarkInventoryAfterTicks(b *testing.B) {
 					}
 				}
 			}
-			h, err := inventory.NewHandler(inventory.NewSQLStore(db), nil)
+			h, err := inventory.NewHandler(storagetest.Must(inventory.NewSQLStore(db, nil)), nil)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -54,7 +54,10 @@ func Example() {
 	ctx := context.Background()
 	db := openDB()
 	defer db.Close()
-	store := inventory.NewSQLStore(db)
+	store, err := inventory.NewSQLStore(db, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
 	for i, name := range []string{"alice", "bob"} {
 		if err := store.CreateInventory(ctx, &inventory.Inventory{UserID: int64(i + 1), Username: name}); err != nil {
 			log.Fatal(err)

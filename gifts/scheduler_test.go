@@ -63,7 +63,7 @@ func TestEvent(t *testing.T) {
 	inBubble(t, memory, func(t *testing.T, db *bun.DB) {
 		seed(t, db, 41, 42)
 		ev := &apitest.Events{}
-		s := start(t, db, inventory.NewSQLStore(db), gifts.Options{Name: "daily", Publisher: ev})
+		s := start(t, db, storagetest.Must(inventory.NewSQLStore(db, nil)), gifts.Options{Name: "daily", Publisher: ev})
 		time.Sleep(10 * time.Second)
 		synctest.Wait()
 		stop(t, s)
@@ -485,7 +485,7 @@ func (halfPast) Next(t time.Time) time.Time {
 func TestStartStop(t *testing.T) {
 	inBubble(t, memory, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
-		s, err := gifts.New(db, inventory.NewSQLStore(db), nil)
+		s, err := gifts.New(db, storagetest.Must(inventory.NewSQLStore(db, nil)), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -495,7 +495,7 @@ func TestStartStop(t *testing.T) {
 		if err := s.Start(ctx); !errors.Is(err, gifts.ErrStopped) {
 			t.Errorf("start after stop: got %v, want ErrStopped", err)
 		}
-		s, _ = gifts.New(db, inventory.NewSQLStore(db), nil)
+		s, _ = gifts.New(db, storagetest.Must(inventory.NewSQLStore(db, nil)), nil)
 		if err := s.Start(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -514,7 +514,7 @@ func TestStartStop(t *testing.T) {
 func TestStartUnmigrated(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		db := storagetest.Open(t, storagetest.Memory, inventory.Migrations())
-		s, err := gifts.New(db, inventory.NewSQLStore(db), nil)
+		s, err := gifts.New(db, storagetest.Must(inventory.NewSQLStore(db, nil)), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -527,7 +527,7 @@ func TestStartUnmigrated(t *testing.T) {
 
 func TestOptionsValidation(t *testing.T) {
 	db := storagetest.Open(t, storagetest.Memory, gifts.Migrations())
-	store := inventory.NewSQLStore(db)
+	store := storagetest.Must(inventory.NewSQLStore(db, nil))
 	for _, opts := range []gifts.Options{
 		{Name: string(make([]byte, 101))},
 		{Interval: -time.Second},

@@ -65,7 +65,7 @@ var (
 // seed creates n users' inventories, user ids 1..n, named user1...
 func seed(t testing.TB, db *bun.DB, from, to int) {
 	t.Helper()
-	s := inventory.NewSQLStore(db)
+	s := storagetest.Must(inventory.NewSQLStore(db, nil))
 	for i := from; i <= to; i++ {
 		inv := inventory.Inventory{UserID: int64(i), Username: fmt.Sprintf("user%d", i)}
 		if err := s.CreateInventory(context.Background(), &inv); err != nil {
@@ -85,7 +85,7 @@ type granter struct {
 }
 
 func newGranter(db *bun.DB, batch int) *granter {
-	return &granter{store: inventory.NewSQLStore(db), batch: batch}
+	return &granter{store: storagetest.Must(inventory.NewSQLStore(db, nil)), batch: batch}
 }
 
 func (g *granter) Grant(ctx context.Context, key, name string, weight float64, granted func(ctx context.Context, userIDs []int64) error) (int, error) {

@@ -150,7 +150,7 @@ func BenchmarkItemsList(b *testing.B) {
 	db := storagetest.Open(b, storagetest.File, inventory.Migrations())
 	benchExec(b, db, `WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ?)
 		INSERT INTO gamekit_items (name, weight) SELECT printf('Item %04d', n), (n % 40) * 0.25 FROM seq`, n)
-	h, err := inventory.NewHandler(inventory.NewSQLStore(db), nil)
+	h, err := inventory.NewHandler(storagetest.Must(inventory.NewSQLStore(db, nil)), nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func BenchmarkInventoryByUsername(b *testing.B) {
 	for n := 2; n <= players; n++ {
 		ids[benchPlayer(n)] = gamekit.Identity{UserID: int64(n), Username: benchPlayer(n)}
 	}
-	h, err := inventory.NewHandler(inventory.NewSQLStore(db), nil)
+	h, err := inventory.NewHandler(storagetest.Must(inventory.NewSQLStore(db, nil)), nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -259,7 +259,7 @@ func BenchmarkGrant(b *testing.B) {
 					return rawgrant.Grant(ctx, db.DB, key, benchGiftPrefix, inventory.DefaultGrantBatch)
 				}},
 				{"gamekit", func(ctx context.Context, db *bun.DB, key string) (int, error) {
-					return inventory.NewSQLStore(db).GrantItems(ctx, inventory.Grant{
+					return storagetest.Must(inventory.NewSQLStore(db, nil)).GrantItems(ctx, inventory.Grant{
 						Key: key, Name: benchGiftPrefix + inventory.UsernamePlaceholder, Weight: 0,
 					})
 				}},

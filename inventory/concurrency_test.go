@@ -28,7 +28,7 @@ func TestConcurrentAddsLoseNothing(t *testing.T) {
 	kinds := []storagetest.Kind{storagetest.Memory, storagetest.File, storagetest.Postgres}
 	storagetest.RunOn(t, kinds, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
-		s := inventory.NewSQLStore(db)
+		s := storagetest.Must(inventory.NewSQLStore(db, nil))
 		var invs []int64
 		for i := range inventories {
 			invs = append(invs, mustInventory(t, s, int64(i+1), fmt.Sprintf("user%d", i+1)).ID)

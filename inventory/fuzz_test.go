@@ -23,7 +23,7 @@ func FuzzItemWrite(f *testing.F) {
 		f.Add(seed, false)
 	}
 	db := storagetest.Open(f, storagetest.Memory, inventory.Migrations())
-	store := inventory.NewSQLStore(db)
+	store := storagetest.Must(inventory.NewSQLStore(db, nil))
 	h, err := inventory.NewHandler(store, nil)
 	if err != nil {
 		f.Fatal(err)

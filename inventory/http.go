@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 
 	"github.com/gamekit/gamekit"
@@ -20,8 +21,12 @@ type UserDirectory interface {
 
 // HandlerOptions configure Handler; nil means defaults.
 type HandlerOptions struct {
-	// MaxRows caps every list, plain or paginated. Defaults to 1000.
+	// MaxRows caps every list, plain or paginated. Defaults to
+	// rest.DefaultMaxRows (1000).
 	MaxRows int
+	// Logger receives the errors answered with 500. Defaults to the logger
+	// on the request's context (rest.WithLogger), else slog.Default().
+	Logger *slog.Logger
 	// Users resolves the user of an inventory an admin creates or moves.
 	// Defaults to nil: creating or moving inventories over HTTP is then
 	// refused with 403, and the host creates them (at registration, say).
@@ -60,7 +65,7 @@ func NewHandler(store Store, opts *HandlerOptions) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{store: store, maxRows: maxRows, users: opts.Users, mux: rest.NewMux()}
+	h := &Handler{store: store, maxRows: maxRows, users: opts.Users, mux: rest.NewMux(opts.Logger)}
 	// The item list is the same for everyone and read far more often than
 	// items change.
 	h.mux.Handle("/items", rest.VersionCache(store.ItemsVersion, http.HandlerFunc(h.items)))

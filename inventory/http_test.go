@@ -56,7 +56,7 @@ func newAPI(t *testing.T, db *bun.DB, opts *inventory.HandlerOptions) *api {
 	if opts.Users == nil {
 		opts.Users = users{1: "alice", 2: "bob", 3: "admin", 4: "carol"}
 	}
-	store := inventory.NewSQLStore(db)
+	store := storagetest.Must(inventory.NewSQLStore(db, nil))
 	h, err := inventory.NewHandler(store, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -346,7 +346,7 @@ func TestIndent(t *testing.T) {
 // Without a user directory, inventories are not created over HTTP.
 func TestNoUserDirectory(t *testing.T) {
 	db := storagetest.Open(t, storagetest.Memory, inventory.Migrations())
-	h, err := inventory.NewHandler(inventory.NewSQLStore(db), nil)
+	h, err := inventory.NewHandler(storagetest.Must(inventory.NewSQLStore(db, nil)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,7 +357,7 @@ func TestNoUserDirectory(t *testing.T) {
 	if rec.Code != 403 {
 		t.Errorf("got %d %s, want 403", rec.Code, rec.Body)
 	}
-	if _, err := inventory.NewHandler(inventory.NewSQLStore(db), &inventory.HandlerOptions{MaxRows: -1}); err == nil {
+	if _, err := inventory.NewHandler(storagetest.Must(inventory.NewSQLStore(db, nil)), &inventory.HandlerOptions{MaxRows: -1}); err == nil {
 		t.Error("negative MaxRows accepted")
 	}
 }
@@ -367,7 +367,7 @@ func TestNoUserDirectory(t *testing.T) {
 func TestItemListFollowsChanges(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T, db *bun.DB) {
 		a := newAPI(t, db, nil)
-		other := inventory.NewSQLStore(db)
+		other := storagetest.Must(inventory.NewSQLStore(db, nil))
 		ctx := context.Background()
 		list := func() string {
 			t.Helper()

@@ -37,10 +37,6 @@ type Store interface {
 	DeleteInventory(ctx context.Context, id int64) error
 }
 
-// DefaultLimit is how many rows a list returns when ListOptions.Limit is 0:
-// lists are never unbounded.
-const DefaultLimit = storage.DefaultLimit
-
 // ListOptions select, order and page a list of items or inventories.
 type ListOptions struct {
 	// Search keeps rows whose name (items) or username (inventories)
@@ -58,7 +54,7 @@ type ListOptions struct {
 	// default, then id, as the tutorial lists them), "name", "id".
 	// Inventories: "id" (the default), "username".
 	Sort string
-	// Limit defaults to DefaultLimit; Offset skips rows.
+	// Limit defaults to storage.DefaultLimit (1000); Offset skips rows.
 	Limit, Offset int
 }
 
@@ -74,13 +70,19 @@ type SQLStore struct {
 
 var _ Store = (*SQLStore)(nil)
 
+// StoreOptions configure a SQLStore; nil means defaults. It has no fields
+// yet: the parameter keeps every package's constructor of one shape, and
+// room for options without breaking callers.
+type StoreOptions struct{}
+
 // NewSQLStore returns a store working on db, which may be a *bun.DB or a
 // bun.Tx: a caller composes store methods into one transaction by building
-// a store on its tx.
-func NewSQLStore(db bun.IDB) *SQLStore {
+// a store on its tx. A store is safe for concurrent use: make one per
+// database and share it, since it prepares its hottest reads once.
+func NewSQLStore(db bun.IDB, opts *StoreOptions) (*SQLStore, error) {
 	return &SQLStore{db: db,
 		ownInventory: storage.NewStatement(ownInventoryQuery),
-		itemsVersion: storage.NewStatement(itemsVersionQuery)}
+		itemsVersion: storage.NewStatement(itemsVersionQuery)}, nil
 }
 
 // CreateItem validates item, stores it and sets its ID.

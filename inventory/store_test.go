@@ -19,7 +19,7 @@ import (
 func runStore(t *testing.T, fn func(t *testing.T, s *inventory.SQLStore, db *bun.DB)) {
 	t.Helper()
 	storagetest.Run(t, func(t *testing.T, db *bun.DB) {
-		fn(t, inventory.NewSQLStore(db), db)
+		fn(t, storagetest.Must(inventory.NewSQLStore(db, nil)), db)
 	}, inventory.Migrations())
 }
 

@@ -1,6 +1,7 @@
 package players
 
 import (
+	"log/slog"
 	"net/http"
 	"strconv"
 
@@ -10,8 +11,12 @@ import (
 
 // HandlerOptions configure Handler; nil means defaults.
 type HandlerOptions struct {
-	// MaxRows caps every list, plain or paginated. Defaults to 1000.
+	// MaxRows caps every list, plain or paginated. Defaults to
+	// rest.DefaultMaxRows (1000).
 	MaxRows int
+	// Logger receives the errors answered with 500. Defaults to the logger
+	// on the request's context (rest.WithLogger), else slog.Default().
+	Logger *slog.Logger
 }
 
 // Handler serves the tutorial's REST API for players:
@@ -50,7 +55,7 @@ func NewHandler(store Store, opts *HandlerOptions) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{store: store, maxRows: maxRows, mux: rest.NewMux()}
+	h := &Handler{store: store, maxRows: maxRows, mux: rest.NewMux(opts.Logger)}
 	h.mux.HandleFunc("/players", h.players)
 	h.mux.HandleFunc("/players/{id}", h.player)
 	h.mux.HandleFunc("/players/{id}/move", h.move)

@@ -81,7 +81,9 @@ func (s *SQLStore) SetPosition(ctx context.Context, id int64, x, y float64) (Pla
 	if err != nil {
 		return Player{}, notFound(err, id, "set position")
 	}
-	s.announce(ctx, EventUpdated, p.position())
+	if err := s.announce(ctx, EventUpdated, p.position()); err != nil {
+		return Player{}, err
+	}
 	return p, nil
 }
 
@@ -111,15 +113,17 @@ func (s *SQLStore) run(ctx context.Context, m move) (Player, error) {
 		}
 		p, err := scanPlayer(row)
 		if err == nil {
-			s.announce(ctx, EventUpdated, p.position())
+			if err := s.announce(ctx, EventUpdated, p.position()); err != nil {
+				return Player{}, err
+			}
 			return p, nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return Player{}, fmt.Errorf("players: move: %w", err)
 		}
-		if s.beforeRead != nil {
-			s.beforeRead()
-		}
+		// The refusal is judged at the time of the read: a window that
+		// ended in between is no reason to refuse.
+		now = s.now().UnixMilli()
 		if row, err = s.read.QueryRow(ctx, s.db, m.id); err != nil {
 			return Player{}, fmt.Errorf("players: move: %w", err)
 		}

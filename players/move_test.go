@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gamekit/gamekit/storage"
 	"math"
 	"slices"
 	"strings"
@@ -292,38 +293,50 @@ func TestRateLimit(t *testing.T) {
 func TestMoveRetries(t *testing.T) {
 	runStore(t, nil, func(t *testing.T, e *env) {
 		ctx := context.Background()
-		s := e.store
-		p := mustPlayer(t, s, alice, "alice", 1000, 0)
+		p := mustPlayer(t, e.store, alice, "alice", 1000, 0)
 		setX := func(x float64) {
 			t.Helper()
 			if _, err := e.db.NewUpdate().Model((*players.Player)(nil)).Set("position_x = ?", x).Where("id = ?", p.ID).Exec(ctx); err != nil {
 				t.Fatal(err)
 			}
 		}
+		// A move reads the clock before its UPDATE and again before the
+		// read that says why it was refused: the test's clock plays there
+		// the concurrent moves that land between the two statements.
+		clock := newClock()
+		racing := func(beforeUpdate, beforeRead func()) *players.SQLStore {
+			calls := 0
+			s, err := players.NewSQLStore(e.db, &players.StoreOptions{Publisher: e.events, Now: func() time.Time {
+				calls++
+				if calls%2 == 1 {
+					beforeUpdate()
+				} else {
+					beforeRead()
+				}
+				return clock.Now()
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
 		// Refused at 1000; by the read another move took it to 999.
 		reads := 0
-		s.SetBeforeRead(func() {
+		once := racing(func() {}, func() {
 			reads++
 			if reads == 1 {
 				setX(999)
 			}
 		})
-		got, err := s.Move(ctx, p.ID, alice, 1, 0)
+		setX(1000)
+		got, err := once.Move(ctx, p.ID, alice, 1, 0)
 		if err != nil || got.X != 1000 || reads != 1 {
 			t.Errorf("retried move: got %+v %v after %d reads, want x 1000 after 1", got, err, reads)
 		}
 
 		// Every time: out of bounds for the UPDATE, in bounds for the read.
-		clock := newClock()
-		flaky, err := players.NewSQLStore(e.db, &players.StoreOptions{Publisher: e.events, Now: func() time.Time {
-			setX(1000)
-			return clock.Now()
-		}})
-		if err != nil {
-			t.Fatal(err)
-		}
 		reads = 0
-		flaky.SetBeforeRead(func() {
+		flaky := racing(func() { setX(1000) }, func() {
 			reads++
 			setX(999)
 		})
@@ -407,7 +420,7 @@ func TestStoreInTransaction(t *testing.T) {
 		inTx := func(commit bool) {
 			t.Helper()
 			rollback := errors.New("roll back")
-			err := e.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			err := storage.RunInTx(ctx, e.db, func(ctx context.Context, tx bun.Tx) error {
 				s, err := players.NewSQLStore(tx, &players.StoreOptions{Publisher: e.events, Now: e.clock.Now})
 				if err != nil {
 					return err
@@ -432,6 +445,9 @@ func TestStoreInTransaction(t *testing.T) {
 				if err := s.CreatePlayer(ctx, &q); err != nil {
 					return err
 				}
+				if ev := e.events.Take(); len(ev) != 0 {
+					t.Errorf("announced before the commit: %v", ev)
+				}
 				if !commit {
 					return rollback
 				}
@@ -445,6 +461,9 @@ func TestStoreInTransaction(t *testing.T) {
 		if got := mustGet(t, e.store, p.ID); got != p {
 			t.Errorf("after a rollback: got %+v, want %+v", got, p)
 		}
+		if ev := e.events.Take(); len(ev) != 0 {
+			t.Errorf("a rolled-back transaction announced %v", ev)
+		}
 		inTx(true)
 		if got := mustGet(t, e.store, p.ID); got.X != 2 || got.WindowMoves != 2 {
 			t.Errorf("after a commit: got %+v, want x 2 and 2 moves", got)
@@ -452,8 +471,33 @@ func TestStoreInTransaction(t *testing.T) {
 		if n, _ := e.store.CountPlayers(ctx, players.ListOptions{UserID: bob}); n != 1 {
 			t.Errorf("bob's players after one commit: %d, want 1", n)
 		}
+		var names []string
+		for _, ev := range e.events.Take() {
+			names = append(names, ev.Name)
+		}
+		if want := []string{"updated", "updated", "created"}; !slices.Equal(names, want) {
+			t.Errorf("after the commit: got events %v, want %v", names, want)
+		}
+
+		// A transaction storage.RunInTx did not begin cannot be waited
+		// for: the move fails rather than being announced too early or
+		// never.
+		err := e.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			s, err := players.NewSQLStore(tx, &players.StoreOptions{Publisher: e.events, Now: e.clock.Now})
+			if err != nil {
+				return err
+			}
+			_, err = s.Move(ctx, p.ID, alice, 1, 0)
+			return err
+		})
+		if !errors.Is(err, storage.ErrForeignTx) {
+			t.Errorf("in bun's own transaction: got %v, want storage.ErrForeignTx", err)
+		}
+		if got := mustGet(t, e.store, p.ID); got.X != 2 {
+			t.Errorf("after a refused foreign transaction: got x %v, want 2", got.X)
+		}
 		if ev := e.events.Take(); len(ev) != 0 {
-			t.Errorf("a store in a transaction announced %v", ev)
+			t.Errorf("a foreign transaction announced %v", ev)
 		}
 	})
 }

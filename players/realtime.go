@@ -5,6 +5,7 @@ import (
 
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/realtime"
+	"github.com/gamekit/gamekit/storage"
 )
 
 // Route is the realtime route of players, SwampDragon's "player" router.
@@ -14,7 +15,7 @@ const Route = "player"
 // signed in may subscribe to Channel, where the store announces every
 // change, and Route answers three verbs:
 //
-//	get_list  args {} or none: every player, by id, at most DefaultLimit,
+//	get_list  args {} or none: every player, by id, at most storage.DefaultLimit (1000),
 //	          as a JSON array
 //	get       {"id": N}: one player
 //	update    {"id": N, "position_x": X, "position_y": Y}: the caller's
@@ -50,7 +51,7 @@ func (rt route) list(ctx context.Context, req realtime.Request) (any, error) {
 	if err := req.Decode(&args); err != nil {
 		return nil, err
 	}
-	players, err := rt.store.Players(ctx, ListOptions{Limit: DefaultLimit})
+	players, err := rt.store.Players(ctx, ListOptions{Limit: storage.DefaultLimit})
 	if err != nil {
 		return nil, err
 	}

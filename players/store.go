@@ -54,10 +54,6 @@ const (
 	DefaultRate  = 10
 )
 
-// DefaultLimit is how many rows a list returns when its options' Limit is
-// 0: lists are never unbounded.
-const DefaultLimit = storage.DefaultLimit
-
 // ListOptions select, order and page a list of players.
 type ListOptions struct {
 	// UserID, when not 0, keeps only this user's players.
@@ -69,7 +65,7 @@ type ListOptions struct {
 	// "user", "username", "position_x" or "position_y", each then by id.
 	// Any other value is invalid input.
 	Sort string
-	// Limit defaults to DefaultLimit; Offset skips rows.
+	// Limit defaults to storage.DefaultLimit (1000); Offset skips rows.
 	Limit, Offset int
 }
 
@@ -77,9 +73,11 @@ type ListOptions struct {
 // to each player on its own: every player may make Rate moves a second.
 type StoreOptions struct {
 	// Publisher announces each committed change on Channel. Defaults to
-	// gamekit.Discard. A store on a bun.Tx announces nothing (see
-	// NewSQLStore).
+	// gamekit.Discard.
 	Publisher gamekit.Publisher
+	// Logger receives the announcements that could not be published.
+	// Defaults to slog.Default().
+	Logger *slog.Logger
 	// Now is the clock of the rate limit. Defaults to time.Now. Server
 	// processes sharing a database should have clocks that agree: a window
 	// is dated by the clock of the process that opened it.
@@ -100,6 +98,7 @@ type StoreOptions struct {
 type SQLStore struct {
 	db        bun.IDB
 	publisher gamekit.Publisher
+	logger    *slog.Logger
 	now       func() time.Time
 	step      float64
 	bound     float64
@@ -107,10 +106,6 @@ type SQLStore struct {
 
 	// The statements of a move, the hot path, prepared once on a *bun.DB.
 	move, moveTo, setPosition, read *storage.Statement
-
-	// beforeRead, when set (by tests), runs between a refused move's UPDATE
-	// and the read that says why, where a concurrent move may land.
-	beforeRead func()
 }
 
 var _ Store = (*SQLStore)(nil)
@@ -128,9 +123,9 @@ var _ Store = (*SQLStore)(nil)
 // Each writing method is one statement, so on a *bun.DB it commits at once
 // and announces its change through opts.Publisher after that, never before
 // and never for a change that failed. On a bun.Tx the methods join the
-// caller's transaction, and since only the caller knows whether it
-// commits, the store announces nothing: the caller publishes on Channel
-// after its commit if it wants to.
+// caller's transaction and announce once it commits, and never if it rolls
+// back; the transaction must be begun by storage.RunInTx, which knows when
+// it commits (else the method fails with storage.ErrForeignTx).
 func NewSQLStore(db bun.IDB, opts *StoreOptions) (*SQLStore, error) {
 	var o StoreOptions
 	if opts != nil {
@@ -141,21 +136,22 @@ func NewSQLStore(db bun.IDB, opts *StoreOptions) (*SQLStore, error) {
 		value float64
 	}{{"Step", o.Step}, {"Bound", o.Bound}} {
 		if v.value < 0 || !finite(v.value) {
-			return nil, fmt.Errorf("players: StoreOptions.%s is %v: want a positive finite number, or 0 for the default", v.name, v.value)
+			return nil, &gamekit.OptionError{Option: "players: StoreOptions." + v.name, Value: v.value, Want: "a positive finite number, or 0 for the default"}
 		}
 	}
 	if o.Rate < 0 || o.Rate > math.MaxInt32 {
-		return nil, fmt.Errorf("players: StoreOptions.Rate is %d: want a positive number of moves, or 0 for the default", o.Rate)
+		return nil, &gamekit.OptionError{Option: "players: StoreOptions.Rate", Value: o.Rate, Want: "a positive number of moves, or 0 for the default"}
 	}
-	s := &SQLStore{db: db, publisher: o.Publisher, now: o.Now, step: o.Step, bound: o.Bound, rate: o.Rate,
+	s := &SQLStore{db: db, publisher: o.Publisher, logger: o.Logger, now: o.Now, step: o.Step, bound: o.Bound, rate: o.Rate,
 		move: storage.NewStatement(moveSQL), moveTo: storage.NewStatement(moveToSQL),
 		setPosition: storage.NewStatement(setPositionSQL), read: storage.NewStatement(readSQL)}
 	switch db.(type) {
-	case *bun.DB, bun.Conn, *bun.Conn:
-	case bun.Tx, *bun.Tx:
-		s.publisher = gamekit.Discard
+	case *bun.DB, bun.Conn, *bun.Conn, bun.Tx, *bun.Tx:
 	default:
-		return nil, fmt.Errorf("players: NewSQLStore on a %T: want a *bun.DB, a bun.Tx or a bun.Conn", db)
+		return nil, &gamekit.OptionError{Option: "players: NewSQLStore's db", Value: fmt.Sprintf("a %T", db), Want: "a *bun.DB, a bun.Tx or a bun.Conn"}
+	}
+	if s.logger == nil {
+		s.logger = slog.Default()
 	}
 	if s.publisher == nil {
 		s.publisher = gamekit.Discard
@@ -188,8 +184,7 @@ func (s *SQLStore) CreatePlayer(ctx context.Context, p *Player) error {
 		return fmt.Errorf("players: create player: %w", err)
 	}
 	*p = created
-	s.announce(ctx, EventCreated, created)
-	return nil
+	return s.announce(ctx, EventCreated, created)
 }
 
 // Player returns the player with the given id.
@@ -253,8 +248,7 @@ func (s *SQLStore) DeletePlayer(ctx context.Context, id int64) error {
 	if n == 0 {
 		return notFoundError(id)
 	}
-	s.announce(ctx, EventDeleted, deleted{ID: id})
-	return nil
+	return s.announce(ctx, EventDeleted, deleted{ID: id})
 }
 
 // deleted is the Data of EventDeleted.
@@ -262,13 +256,17 @@ type deleted struct {
 	ID int64 `json:"id"`
 }
 
-// announce publishes a committed change. The change stands whatever the
-// publisher says, so a failure is logged, not returned: a caller told
-// "failed" would try again a move that was made.
-func (s *SQLStore) announce(ctx context.Context, name string, data any) {
-	if err := s.publisher.Publish(ctx, gamekit.Event{Channel: Channel, Name: name, Data: data}); err != nil {
-		slog.WarnContext(ctx, "players: announce", "event", name, "err", err)
-	}
+// announce publishes a change once it is committed: at once on the
+// store's *bun.DB, after the caller's transaction on a bun.Tx (see
+// storage.AfterCommit, whose ErrForeignTx it returns). The change stands
+// whatever the publisher says, so a failure to publish is logged, not
+// returned: a caller told "failed" would try again a move that was made.
+func (s *SQLStore) announce(ctx context.Context, name string, data any) error {
+	return storage.AfterCommit(ctx, s.db, func(ctx context.Context) {
+		if err := s.publisher.Publish(ctx, gamekit.Event{Channel: Channel, Name: name, Data: data}); err != nil {
+			s.logger.WarnContext(ctx, "players: announce", "event", name, "err", err)
+		}
+	})
 }
 
 // scanPlayer reads the playerColumns of row.

@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"log/slog"
 	"net/http"
 
 	"github.com/gamekit/gamekit"
@@ -11,12 +12,14 @@ import (
 // matches nothing is answered with DRF's JSON 404 rather than ServeMux's
 // plain text.
 type Mux struct {
-	mux *http.ServeMux
+	mux    *http.ServeMux
+	logger *slog.Logger
 }
 
-// NewMux returns an empty Mux.
-func NewMux() *Mux {
-	m := &Mux{mux: http.NewServeMux()}
+// NewMux returns an empty Mux whose handlers log to logger (see
+// WithLogger); nil leaves the logger to the request's context.
+func NewMux(logger *slog.Logger) *Mux {
+	m := &Mux{mux: http.NewServeMux(), logger: logger}
 	m.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, gamekit.ErrNotFound)
 	})
@@ -37,5 +40,8 @@ func (m *Mux) HandleFunc(path string, h http.HandlerFunc) {
 
 // ServeHTTP routes r.
 func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if m.logger != nil {
+		r = r.WithContext(WithLogger(r.Context(), m.logger))
+	}
 	m.mux.ServeHTTP(w, r)
 }

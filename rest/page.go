@@ -1,7 +1,6 @@
 package rest
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -9,8 +8,9 @@ import (
 	"github.com/gamekit/gamekit"
 )
 
-// DefaultMaxRows caps every list response: a plain list never returns more
-// rows, and ?limit= asks for at most this many.
+// DefaultMaxRows caps every list response unless a handler's MaxRows
+// option says otherwise: a plain list never returns more rows, and ?limit=
+// asks for at most this many.
 const DefaultMaxRows = 1000
 
 // MaxRows checks a handler's MaxRows option and applies its default:
@@ -18,7 +18,7 @@ const DefaultMaxRows = 1000
 func MaxRows(pkg string, n int) (int, error) {
 	switch {
 	case n < 0:
-		return 0, fmt.Errorf("%s: HandlerOptions.MaxRows must not be negative", pkg)
+		return 0, &gamekit.OptionError{Option: pkg + ": HandlerOptions.MaxRows", Value: n, Want: "a positive number of rows, or 0 for the default"}
 	case n == 0:
 		return DefaultMaxRows, nil
 	}

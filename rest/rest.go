@@ -1,11 +1,31 @@
-// Package rest is the one way gamekit's HTTP handlers read requests and
-// write responses in the style of Django REST framework: strict JSON bodies,
-// errors as {"detail": ...} or {"field": ["message"]}, DRF's pagination
-// envelope, and the caller's identity checks.
+// Package rest is how gamekit's HTTP handlers, and a host's own, read
+// requests and write responses in the style of Django REST framework.
+//
+// # Requests
+//
+// Decode and Unmarshal read JSON strictly: unknown fields, duplicate keys,
+// wrong types, trailing data, a non-JSON content type and bodies over
+// MaxBodyBytes are refused, so nothing half-understood is stored. SignedIn
+// and Admin check the caller's gamekit.Identity; ID parses a path id.
+//
+// # Responses
+//
+// WriteJSON writes a body (indented for "Accept: application/json;
+// indent=4", as DRF does); WriteError is the one mapping from gamekit's
+// error kinds to statuses and DRF's bodies ({"detail": ...} or
+// {"field": ["message"]}); WriteList writes a plain list capped at a number
+// of rows with a Link header to the rest, or DRF's pagination envelope.
+//
+// # Serving several packages
+//
+// API mounts each package's handler under one prefix (/api/) with the
+// optional trailing slash, JSON 404 and 405 bodies, and the GET /api/ index
+// of what is mounted. Mux does the same within one package's handler.
 package rest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,7 +51,7 @@ func WriteJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
 		enc.SetIndent("", fmt.Sprintf("%*s", n, ""))
 	}
 	if err := enc.Encode(v); err != nil {
-		slog.ErrorContext(r.Context(), "encode response", "path", r.URL.Path, "err", err)
+		Logger(r.Context()).ErrorContext(r.Context(), "encode response", "path", r.URL.Path, "err", err)
 		http.Error(w, `{"detail":"A server error occurred."}`, http.StatusInternalServerError)
 		return
 	}
@@ -87,7 +107,8 @@ const (
 //	gamekit.ErrConflict     409 {"detail": message}
 //	*http.MaxBytesError     413
 //	gamekit.ErrRateLimited  429 with Retry-After
-//	anything else           500, logged; the client sees no internals.
+//	anything else           500, logged to Logger(ctx); the client sees no
+//	                        internals.
 //
 // A bare kind gets DRF's wording; an error with its own message shows it.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
@@ -117,7 +138,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		WriteJSON(w, r, http.StatusTooManyRequests,
 			Detail{fmt.Sprintf("Request was throttled. Expected available in %d seconds.", seconds)})
 	default:
-		slog.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		Logger(r.Context()).ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		WriteJSON(w, r, http.StatusInternalServerError, Detail{detailServerError})
 	}
 }
@@ -166,4 +187,21 @@ func ID(r *http.Request, name string) (int64, error) {
 		return 0, gamekit.ErrNotFound
 	}
 	return id, nil
+}
+
+type loggerKey struct{}
+
+// WithLogger returns ctx carrying logger, to which WriteError logs the
+// errors it answers with 500. A handler's Logger option puts it there; a
+// host may set one for every handler in its middleware.
+func WithLogger(ctx context.Context, logger *slog.Logger) context.Context {
+	return context.WithValue(ctx, loggerKey{}, logger)
+}
+
+// Logger returns the logger WithLogger put on ctx, or slog.Default().
+func Logger(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok && l != nil {
+		return l
+	}
+	return slog.Default()
 }

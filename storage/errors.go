@@ -93,3 +93,17 @@ func retryable(err error) bool {
 	c := Classify(err)
 	return c == Conflict || c == Busy
 }
+
+func (c Class) String() string {
+	switch c {
+	case Conflict:
+		return "Conflict"
+	case Busy:
+		return "Busy"
+	case UniqueViolation:
+		return "UniqueViolation"
+	case ForeignKeyViolation:
+		return "ForeignKeyViolation"
+	}
+	return "Unknown"
+}

@@ -13,7 +13,6 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/migrate"
 
-	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/enemies"
 	"github.com/gamekit/gamekit/examples/server/accounts"
 	"github.com/gamekit/gamekit/examples/server/admin"
@@ -75,37 +74,45 @@ func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts account
 	if err != nil {
 		return nil, err
 	}
-	b := &backend{db: db, hub: hub, log: logger, inventory: inventory.NewSQLStore(db),
-		monsters: enemies.NewSQLStore(db, &enemies.StoreOptions{Publisher: hub})}
-	if b.players, err = players.NewSQLStore(db, &players.StoreOptions{Publisher: hub}); err != nil {
+	b := &backend{db: db, hub: hub, log: logger}
+	if b.inventory, err = inventory.NewSQLStore(db, nil); err != nil {
+		return nil, err
+	}
+	if b.monsters, err = enemies.NewSQLStore(db, &enemies.StoreOptions{Publisher: hub, Logger: logger}); err != nil {
+		return nil, err
+	}
+	if b.players, err = players.NewSQLStore(db, &players.StoreOptions{Publisher: hub, Logger: logger}); err != nil {
 		return nil, err
 	}
 	// Every new user gets an inventory and a player, in the transaction
 	// that creates the user; the player is announced once it commits.
 	accountOpts.OnCreate = func(ctx context.Context, tx bun.Tx, u accounts.User) error {
-		if err := inventory.NewSQLStore(tx).CreateInventory(ctx, &inventory.Inventory{UserID: u.ID, Username: u.Username}); err != nil {
-			return err
-		}
-		inTx, err := players.NewSQLStore(tx, nil)
+		invs, err := inventory.NewSQLStore(tx, nil)
 		if err != nil {
 			return err
 		}
-		return inTx.CreatePlayer(ctx, &players.Player{UserID: u.ID, Username: u.Username})
+		if err := invs.CreateInventory(ctx, &inventory.Inventory{UserID: u.ID, Username: u.Username}); err != nil {
+			return err
+		}
+		ps, err := players.NewSQLStore(tx, &players.StoreOptions{Publisher: hub, Logger: logger})
+		if err != nil {
+			return err
+		}
+		return ps.CreatePlayer(ctx, &players.Player{UserID: u.ID, Username: u.Username})
 	}
-	accountOpts.OnCreated = b.announcePlayers
 	accountOpts.DisableRegistration = !cfg.register
 	if b.accounts, err = accounts.New(db, &accountOpts); err != nil {
 		return nil, err
 	}
-	items, err := inventory.NewHandler(b.inventory, &inventory.HandlerOptions{Users: usernames{b.accounts}})
+	items, err := inventory.NewHandler(b.inventory, &inventory.HandlerOptions{Users: usernames{b.accounts}, Logger: logger})
 	if err != nil {
 		return nil, err
 	}
-	monsters, err := enemies.NewHandler(b.monsters, nil)
+	monsters, err := enemies.NewHandler(b.monsters, &enemies.HandlerOptions{Logger: logger})
 	if err != nil {
 		return nil, err
 	}
-	playerAPI, err := players.NewHandler(b.players, nil)
+	playerAPI, err := players.NewHandler(b.players, &players.HandlerOptions{Logger: logger})
 	if err != nil {
 		return nil, err
 	}
@@ -131,41 +138,23 @@ func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts account
 		return nil, err
 	}
 
+	api := rest.NewAPI("/api")
+	api.Mount(items, "items", "inventories")
+	api.Mount(monsters, "monsters")
+	api.Mount(playerAPI, "players")
+	api.Handle("auth", b.accounts.Handler())
+	api.Handle("realtime/ticket", hub.TicketHandler())
+
 	mux := http.NewServeMux()
 	mux.Handle("/admin/", adm)
 	mux.Handle("/admin", adm)
-	api := apiRoot{}
-	api.mount(mux, items, "items", "inventories")
-	api.mount(mux, monsters, "monsters")
-	api.mount(mux, playerAPI, "players")
-	api.mount(mux, b.accounts.Handler(), "auth")
-	mux.Handle("/api/realtime/ticket/", hub.TicketHandler())
-	mux.Handle("/api/realtime/ticket", hub.TicketHandler())
-	mux.Handle("GET /api/{$}", api)
-	mux.Handle("GET /api", api)
-	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		rest.WriteError(w, r, gamekit.ErrNotFound)
-	})
+	mux.Handle("/api/", api)
+	mux.Handle("/api", api)
 	mux.Handle("/ws", hub)
 	mux.HandleFunc("GET /healthz", b.healthz)
 	mux.Handle("/", web.Handler())
 	b.handler = logRequests(logger, b.accounts.Middleware(mux))
 	return b, nil
-}
-
-// announcePlayers tells every screen about a new user's players, which
-// OnCreate made inside the user's transaction and so could not announce.
-func (b *backend) announcePlayers(ctx context.Context, u accounts.User) {
-	list, err := b.players.Players(ctx, players.ListOptions{UserID: u.ID})
-	if err != nil {
-		b.log.Warn("new players not announced", "user", u.ID, "error", err)
-		return
-	}
-	for _, p := range list {
-		if err := b.hub.Publish(ctx, gamekit.Event{Channel: players.Channel, Name: players.EventCreated, Data: p}); err != nil {
-			b.log.Warn("new player not announced", "player", p.ID, "error", err)
-		}
-	}
 }
 
 // stop finishes the gift tick in progress and releases the lease, then
@@ -190,31 +179,6 @@ type usernames struct{ *accounts.Accounts }
 func (u usernames) Username(ctx context.Context, id int64) (string, error) {
 	user, err := u.User(ctx, id)
 	return user.Username, err
-}
-
-// apiRoot is GET /api/: the absolute URL of every collection mounted, as
-// Django REST framework's router lists them.
-type apiRoot map[string]string
-
-// mount serves h under /api/ for each collection, with or without the
-// trailing slash; h sees paths without the /api prefix.
-func (root apiRoot) mount(mux *http.ServeMux, h http.Handler, collections ...string) {
-	h = http.StripPrefix("/api", h)
-	for _, c := range collections {
-		mux.Handle("/api/"+c, h)
-		mux.Handle("/api/"+c+"/", h)
-		if c != "auth" { // not a collection
-			root[c] = "/api/" + c + "/"
-		}
-	}
-}
-
-func (root apiRoot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	urls := make(map[string]string, len(root))
-	for name, path := range root {
-		urls[name] = rest.AbsoluteURL(r, path)
-	}
-	rest.WriteJSON(w, r, http.StatusOK, urls)
 }
 
 // healthz answers 200 while the database answers, 503 otherwise.

@@ -123,3 +123,12 @@ func postgresSchema(t testing.TB) string {
 	u.RawQuery = q.Encode()
 	return fmt.Sprint(u)
 }
+
+// Must returns v, or panics with err: for constructors in tests, as in
+// storagetest.Must(inventory.NewSQLStore(db, nil)).
+func Must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}

@@ -25,10 +25,6 @@ const (
 	DefaultFailureWindow          = time.Minute
 )
 
-// DefaultLimit is how many users a list returns when ListOptions.Limit is
-// 0: lists are never unbounded.
-const DefaultLimit = storage.DefaultLimit
-
 // Options configure Accounts; nil means every default.
 type Options struct {
 	// TokenLifetime is how long an issued token is accepted. Defaults to
@@ -68,12 +64,10 @@ type Options struct {
 	// CreateUser returns it and no user exists. It must do all its work
 	// through tx, and have no effect outside the database, because the
 	// transaction may be run again when the database aborts it in favour
-	// of a concurrent one. Defaults to nil.
+	// of a concurrent one. The transaction is begun by storage.RunInTx, so
+	// stores used on tx announce their changes once it commits, and work
+	// deferred with storage.AfterCommit runs then. Defaults to nil.
 	OnCreate func(ctx context.Context, tx bun.Tx, u User) error
-	// OnCreated, when set, is called by CreateUser once the user's
-	// transaction has committed, so the host can announce what OnCreate
-	// made (a new player appears on every screen). Defaults to nil.
-	OnCreated func(ctx context.Context, u User)
 }
 
 // Accounts holds the users of a host: it creates them, checks their
@@ -88,7 +82,6 @@ type Accounts struct {
 	maxPerIP     int
 	now          func() time.Time
 	onCreate     func(ctx context.Context, tx bun.Tx, u User) error
-	onCreated    func(ctx context.Context, u User)
 	throttle     *throttle
 	// dummyHash is compared against when a username does not exist, so
 	// signing in as nobody costs the same bcrypt time as a wrong password.
@@ -124,7 +117,6 @@ func New(db bun.IDB, opts *Options) (*Accounts, error) {
 		maxPerIP:     orDefault(o.MaxFailuresPerIP, DefaultMaxFailuresPerIP),
 		now:          o.Now,
 		onCreate:     o.OnCreate,
-		onCreated:    o.OnCreated,
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -186,9 +178,6 @@ func (a *Accounts) CreateUser(ctx context.Context, username, password string, ad
 	})
 	if err != nil {
 		return User{}, wrap(err, "create user")
-	}
-	if a.onCreated != nil {
-		a.onCreated(ctx, row.user())
 	}
 	return row.user(), nil
 }
@@ -272,7 +261,7 @@ type ListOptions struct {
 	// Sort is "id" (the default), "username" or "date_joined", "-" first
 	// for descending, each then by id. Any other value is invalid input.
 	Sort string
-	// Limit defaults to DefaultLimit; Offset skips users.
+	// Limit defaults to storage.DefaultLimit (1000); Offset skips users.
 	Limit, Offset int
 }
 

@@ -36,7 +36,11 @@ func Example() {
 		BcryptCost: bcrypt.MinCost, // for a fast example; leave it unset in a server
 		OnCreate: func(ctx context.Context, tx bun.Tx, u accounts.User) error {
 			inv := inventory.Inventory{UserID: u.ID, Username: u.Username}
-			return inventory.NewSQLStore(tx).CreateInventory(ctx, &inv)
+			store, err := inventory.NewSQLStore(tx, nil)
+			if err != nil {
+				return err
+			}
+			return store.CreateInventory(ctx, &inv)
 		},
 	})
 	if err != nil {
@@ -89,7 +93,11 @@ func Example() {
 		fmt.Println(string(b))
 	}
 
-	invs, err := inventory.NewSQLStore(db).Inventories(ctx, inventory.ListOptions{UserID: alice.ID})
+	store, err := inventory.NewSQLStore(db, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	invs, err := store.Inventories(ctx, inventory.ListOptions{UserID: alice.ID})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func (a *Accounts) Handler() http.Handler {
 }
 
 func (a *Accounts) routes() *rest.Mux {
-	mux := rest.NewMux()
+	mux := rest.NewMux(nil)
 	mux.Handle("/auth/register", onlyPost(a.register))
 	mux.Handle("/auth/token", onlyPost(a.token))
 	mux.Handle("/auth/logout", onlyPost(a.logout))

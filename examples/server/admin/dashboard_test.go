@@ -49,7 +49,7 @@ func TestDashboard(t *testing.T) {
 		t.Run(string(kind), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				db := storagetest.Open(t, kind, append(migrations(), gifts.Migrations())...)
-				sched, err := gifts.New(db, inventory.NewSQLStore(db), &gifts.Options{
+				sched, err := gifts.New(db, storagetest.Must(inventory.NewSQLStore(db, nil)), &gifts.Options{
 					Interval: 10 * time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 				if err != nil {
 					t.Fatal(err)

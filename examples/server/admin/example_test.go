@@ -42,10 +42,18 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	items, err := inventory.NewSQLStore(db, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	monsters, err := enemies.NewSQLStore(db, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
 	adm, err := admin.New(&admin.Options{
 		Accounts:  acc,
-		Inventory: inventory.NewSQLStore(db),
-		Monsters:  enemies.NewSQLStore(db, nil),
+		Inventory: items,
+		Monsters:  monsters,
 		Players:   ps,
 		DB:        db,
 	})

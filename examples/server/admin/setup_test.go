@@ -89,8 +89,8 @@ func run(t *testing.T, opts *admin.Options, fn func(t *testing.T, e *env)) {
 // inventory and a player, in the transaction that creates the user.
 func newEnv(t testing.TB, db *bun.DB, opts *admin.Options) *env {
 	t.Helper()
-	e := &env{db: db, items: inventory.NewSQLStore(db), clock: &clock{now: start}}
-	e.monsters = enemies.NewSQLStore(db, &enemies.StoreOptions{Now: e.clock.Now})
+	e := &env{db: db, items: storagetest.Must(inventory.NewSQLStore(db, nil)), clock: &clock{now: start}}
+	e.monsters = storagetest.Must(enemies.NewSQLStore(db, &enemies.StoreOptions{Now: e.clock.Now}))
 	var err error
 	if e.players, err = players.NewSQLStore(db, nil); err != nil {
 		t.Fatal(err)
@@ -99,7 +99,7 @@ func newEnv(t testing.TB, db *bun.DB, opts *admin.Options) *env {
 		BcryptCost: bcrypt.MinCost,
 		Now:        e.clock.Now,
 		OnCreate: func(ctx context.Context, tx bun.Tx, u accounts.User) error {
-			if err := inventory.NewSQLStore(tx).CreateInventory(ctx, &inventory.Inventory{UserID: u.ID, Username: u.Username}); err != nil {
+			if err := storagetest.Must(inventory.NewSQLStore(tx, nil)).CreateInventory(ctx, &inventory.Inventory{UserID: u.ID, Username: u.Username}); err != nil {
 				return err
 			}
 			ps, err := players.NewSQLStore(tx, nil)
