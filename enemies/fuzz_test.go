@@ -47,6 +47,7 @@ func FuzzWrite(f *testing.F) {
 			method, path = "POST", "/monsters/1/"+transition+"/"
 		}
 		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
 		req = req.WithContext(gamekit.WithIdentity(req.Context(), admin))
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)

@@ -232,6 +232,12 @@ func TestBadBodies(t *testing.T) {
 			{"empty", ``, 400, ""},
 			{"null", `null`, 400, ""},
 			{"deep nesting", `{"name":` + strings.Repeat("[", 10000) + `}`, 400, ""},
+			{"a key in other case", `{"name":"lower","Name":"UPPER","weight":1}`, 400, `{"Name":["This field is not allowed."]}`},
+			{"a key only in other case", `{"NAME":"UPPER","weight":1}`, 400, `{"NAME":["This field is not allowed."]}`},
+			{"invalid UTF-8", "{\"name\":\"a\xffb\",\"weight\":1}", 400, `{"detail":"JSON parse error - the body is not valid UTF-8"}`},
+			{"lone high surrogate", `{"name":"a\ud800b","weight":1}`, 400, ""},
+			{"lone low surrogate", `{"name":"a\udc00","weight":1}`, 400, ""},
+			{"NUL", `{"name":"a\u0000b","weight":1}`, 400, `{"detail":"JSON parse error - Null characters are not allowed."}`},
 		} {
 			for _, method := range []string{"PUT", "PATCH"} {
 				status, _, body := a.do("admin", method, a.guitarURL, tc.body)
@@ -262,8 +268,31 @@ func TestBadBodies(t *testing.T) {
 			t.Fatal(err)
 		}
 		res.Body.Close()
-		if res.StatusCode != 400 {
-			t.Errorf("form body: got %d, want 400", res.StatusCode)
+		if res.StatusCode != 415 {
+			t.Errorf("form body: got %d, want 415", res.StatusCode)
+		}
+		for _, contentType := range []string{"", "text/plain"} {
+			req, _ := http.NewRequest("POST", a.srv.URL+"/api/items/", strings.NewReader(`{"name":"x","weight":1}`))
+			if contentType != "" {
+				req.Header.Set("Content-Type", contentType)
+			}
+			req.Header.Set("Authorization", apitest.As("admin"))
+			res, err := a.srv.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != 415 {
+				t.Errorf("content type %q: got %d, want 415", contentType, res.StatusCode)
+			}
+		}
+		if n, _ := a.store.CountItems(context.Background(), inventory.ListOptions{}); n != 2 {
+			t.Errorf("items after refused creates: got %d, want 2", n)
+		}
+		// A well-formed pair of surrogates is a character, stored as such.
+		status, _, body = a.do("admin", "POST", "/api/items/", `{"name":"G\ud83c\udfb8","weight":1}`)
+		if status != 201 || !strings.Contains(body, "G🎸") {
+			t.Errorf("surrogate pair: got %d %s, want 201 with the guitar emoji", status, body)
 		}
 	})
 }
@@ -351,6 +380,7 @@ func TestNoUserDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	req := httptest.NewRequest("POST", "/inventories/", strings.NewReader(`{"user":1}`))
+	req.Header.Set("Content-Type", "application/json")
 	req = req.WithContext(gamekit.WithIdentity(req.Context(), apitest.Callers["admin"]))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)

@@ -173,6 +173,7 @@ func ExampleHandler() {
 		if err != nil {
 			log.Fatal(err)
 		}
+		req.Header.Set("Content-Type", "application/json")
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			log.Fatal(err)

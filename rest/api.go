@@ -10,8 +10,9 @@ import (
 // API serves several packages' handlers under one prefix, as Django REST
 // framework's router does: each collection with or without its trailing
 // slash, GET on the prefix itself listing the collections mounted
-// ({"items": "http://host/api/items/", ...}), and a JSON 404 for anything
-// else under the prefix. Register it for both the prefix and its subtree:
+// ({"items": "http://host/api/items/", ...}), a JSON 404 for anything
+// else under the prefix, and a 400 for a query parameter no database can
+// hold (see CheckQuery), whatever handler it was meant for. Register it for both the prefix and its subtree:
 //
 //	api := rest.NewAPI("/api")
 //	api.Mount(itemsHandler, "items", "inventories")
@@ -61,6 +62,10 @@ func (a *API) Handle(path string, h http.Handler) {
 
 // ServeHTTP routes r.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := CheckQuery(r); err != nil {
+		WriteError(w, r, err)
+		return
+	}
 	a.mux.ServeHTTP(w, r)
 }
 

@@ -8,9 +8,10 @@ import (
 )
 
 // Mux routes a package's API. A path is served with and without its
-// trailing slash, as Django REST framework clients expect, and a path that
+// trailing slash, as Django REST framework clients expect, a path that
 // matches nothing is answered with DRF's JSON 404 rather than ServeMux's
-// plain text.
+// plain text, and a query parameter no database can hold is a 400 (see
+// CheckQuery) before any handler runs.
 type Mux struct {
 	mux    *http.ServeMux
 	logger *slog.Logger
@@ -42,6 +43,10 @@ func (m *Mux) HandleFunc(path string, h http.HandlerFunc) {
 func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if m.logger != nil {
 		r = r.WithContext(WithLogger(r.Context(), m.logger))
+	}
+	if err := CheckQuery(r); err != nil {
+		WriteError(w, r, err)
+		return
 	}
 	m.mux.ServeHTTP(w, r)
 }

@@ -106,6 +106,7 @@ const (
 //	gamekit.ErrNotFound     404 {"detail": "Not found."}
 //	gamekit.ErrConflict     409 {"detail": message}
 //	*http.MaxBytesError     413
+//	a body not sent as JSON 415 (see Decode)
 //	gamekit.ErrRateLimited  429 with Retry-After
 //	anything else           500, logged to Logger(ctx); the client sees no
 //	                        internals.
@@ -115,7 +116,10 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	var invalid *gamekit.InvalidError
 	var tooLarge *http.MaxBytesError
 	var limited *gamekit.RateLimitError
+	var mediaType *mediaTypeError
 	switch {
+	case errors.As(err, &mediaType):
+		WriteJSON(w, r, http.StatusUnsupportedMediaType, Detail{err.Error()})
 	case errors.As(err, &invalid):
 		WriteJSON(w, r, http.StatusBadRequest, invalid.Fields)
 	case errors.Is(err, gamekit.ErrInvalid):

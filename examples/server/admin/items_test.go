@@ -193,3 +193,20 @@ func TestItemDelete(t *testing.T) {
 		expect(t, c.post(path, nil), http.StatusNotFound)
 	})
 }
+
+// A NUL or invalid UTF-8 in a search box or a form field is refused with
+// 400 on every page, on both databases, before it reaches a store.
+func TestUnstorableInput(t *testing.T) {
+	run(t, nil, func(t *testing.T, e *env) {
+		e.mustItem(t, "Guitar", 2)
+		c := e.signIn(t, "root")
+		for _, page := range []string{"items", "inventories", "monsters", "players", "users", "audit"} {
+			for _, q := range []string{"%00", "a%00b", "%ff"} {
+				expect(t, c.get("/admin/"+page+"/?q="+q), http.StatusBadRequest)
+			}
+		}
+		expect(t, c.post("/admin/items/add", url.Values{"name": {"Dr\x00um"}, "weight": {"1"}}), http.StatusBadRequest)
+		expect(t, c.post("/admin/inventories/add", url.Values{"user": {"ro\x00ot"}}), http.StatusBadRequest)
+		expect(t, c.get("/admin/items/?q=gui"), http.StatusOK, "Guitar")
+	})
+}

@@ -3,6 +3,7 @@ package admin
 import (
 	"errors"
 	"fmt"
+	"github.com/gamekit/gamekit/rest"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -49,6 +50,10 @@ func (a *Admin) authenticated(h handlerFunc) http.Handler {
 		s, err := a.session(r)
 		switch {
 		case err == nil:
+			if err := checkInput(r); err != nil {
+				a.fail(w, r, s, err)
+				return
+			}
 			h(w, r, s)
 		case errors.Is(err, gamekit.ErrUnauthenticated), errors.Is(err, gamekit.ErrForbidden):
 			if _, cerr := r.Cookie(CookieName); cerr == nil {
@@ -189,4 +194,27 @@ func (a *Admin) safeNext(next string) string {
 		return a.prefix + "/"
 	}
 	return next
+}
+
+// checkInput refuses, before any page sees them, query parameters and form
+// fields no database column can hold (rest.CheckText): a NUL or invalid
+// UTF-8 in a search box is a 400, never a 500 from the database.
+func checkInput(r *http.Request) error {
+	if err := rest.CheckQuery(r); err != nil {
+		return err
+	}
+	if r.Method != http.MethodPost {
+		return nil
+	}
+	if err := r.ParseForm(); err != nil {
+		return gamekit.Errorf(gamekit.ErrInvalid, "The form is malformed.")
+	}
+	for name, values := range r.PostForm {
+		for _, v := range values {
+			if err := rest.CheckText(name, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
