@@ -92,6 +92,9 @@ func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts account
 	}
 	accountOpts.OnCreated = b.announcePlayers
 	accountOpts.DisableRegistration = !cfg.register
+	if accountOpts.Logger == nil {
+		accountOpts.Logger = logger
+	}
 	if b.accounts, err = accounts.New(db, &accountOpts); err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -23,6 +24,8 @@ const (
 	DefaultMaxFailuresPerUsername = 5
 	DefaultMaxFailuresPerIP       = 30
 	DefaultFailureWindow          = time.Minute
+	DefaultMaxRegistrationsPerIP  = 5
+	DefaultRegistrationWindow     = time.Hour
 )
 
 // DefaultLimit is how many users a list returns when ListOptions.Limit is
@@ -58,6 +61,20 @@ type Options struct {
 	// Defaults to one minute.
 	FailureWindow time.Duration
 
+	// MaxRegistrationsPerIP is how many registrations (POST
+	// /auth/register/) one client address may try within
+	// RegistrationWindow, all at once if it likes; further ones are
+	// answered 429 with Retry-After. Each stored user and each username
+	// found taken counts; input refused as invalid does not. Defaults to 5.
+	MaxRegistrationsPerIP int
+	// RegistrationWindow is the sliding window MaxRegistrationsPerIP
+	// counts in. Defaults to one hour.
+	RegistrationWindow time.Duration
+
+	// Logger receives a warning for every throttled registration, naming
+	// the username and the client. Defaults to slog.Default().
+	Logger *slog.Logger
+
 	// Now is the clock for token expiry, creation times and throttling.
 	// Defaults to time.Now; tests pass a clock they move by hand.
 	Now func() time.Time
@@ -84,11 +101,15 @@ type Accounts struct {
 	lifetime     time.Duration
 	cost         int
 	registration bool
+	window       time.Duration
 	maxPerUser   int
 	maxPerIP     int
+	maxSignups   int
+	signupWindow time.Duration
 	now          func() time.Time
 	onCreate     func(ctx context.Context, tx bun.Tx, u User) error
 	onCreated    func(ctx context.Context, u User)
+	logger       *slog.Logger
 	throttle     *throttle
 	// dummyHash is compared against when a username does not exist, so
 	// signing in as nobody costs the same bcrypt time as a wrong password.
@@ -110,26 +131,33 @@ func New(db bun.IDB, opts *Options) (*Accounts, error) {
 		return nil, errors.New("accounts: Options.TokenLifetime must not be negative")
 	case o.BcryptCost != 0 && (o.BcryptCost < bcrypt.MinCost || o.BcryptCost > bcrypt.MaxCost):
 		return nil, fmt.Errorf("accounts: Options.BcryptCost %d is outside %d..%d", o.BcryptCost, bcrypt.MinCost, bcrypt.MaxCost)
-	case o.MaxFailuresPerUsername < 0, o.MaxFailuresPerIP < 0:
-		return nil, errors.New("accounts: Options.MaxFailuresPerUsername and MaxFailuresPerIP must not be negative")
-	case o.FailureWindow < 0:
-		return nil, errors.New("accounts: Options.FailureWindow must not be negative")
+	case o.MaxFailuresPerUsername < 0, o.MaxFailuresPerIP < 0, o.MaxRegistrationsPerIP < 0:
+		return nil, errors.New("accounts: Options.MaxFailuresPerUsername, MaxFailuresPerIP and MaxRegistrationsPerIP must not be negative")
+	case o.FailureWindow < 0, o.RegistrationWindow < 0:
+		return nil, errors.New("accounts: Options.FailureWindow and RegistrationWindow must not be negative")
 	}
 	a := &Accounts{
 		db:           db,
 		lifetime:     orDefault(o.TokenLifetime, DefaultTokenLifetime),
 		cost:         orDefault(o.BcryptCost, bcrypt.DefaultCost),
 		registration: !o.DisableRegistration,
+		window:       orDefault(o.FailureWindow, DefaultFailureWindow),
 		maxPerUser:   orDefault(o.MaxFailuresPerUsername, DefaultMaxFailuresPerUsername),
 		maxPerIP:     orDefault(o.MaxFailuresPerIP, DefaultMaxFailuresPerIP),
+		maxSignups:   orDefault(o.MaxRegistrationsPerIP, DefaultMaxRegistrationsPerIP),
+		signupWindow: orDefault(o.RegistrationWindow, DefaultRegistrationWindow),
 		now:          o.Now,
 		onCreate:     o.OnCreate,
 		onCreated:    o.OnCreated,
+		logger:       o.Logger,
 	}
 	if a.now == nil {
 		a.now = time.Now
 	}
-	a.throttle = newThrottle(orDefault(o.FailureWindow, DefaultFailureWindow), a.now)
+	if a.logger == nil {
+		a.logger = slog.Default()
+	}
+	a.throttle = newThrottle(min(a.window, a.signupWindow), a.now)
 	var err error
 	if a.dummyHash, err = bcrypt.GenerateFromPassword([]byte(rand.Text()), a.cost); err != nil {
 		return nil, fmt.Errorf("accounts: %w", err)

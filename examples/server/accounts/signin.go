@@ -6,6 +6,8 @@ import (
 	"net/netip"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/gamekit/gamekit"
 )
 
 // Authenticate checks a username and password and returns the user they
@@ -20,11 +22,14 @@ import (
 // which usernames exist. A password longer than MaxPasswordBytes never
 // matches: bcrypt would compare only its first 72 bytes.
 func (a *Accounts) Authenticate(ctx context.Context, username, password, ip string) (User, error) {
-	keys := []throttleKey{{name: "user:" + username, limit: a.maxPerUser}}
+	keys := []throttleKey{{kind: "username", name: "user:" + username, limit: a.maxPerUser, window: a.window}}
 	if ip != "" {
-		keys = append(keys, throttleKey{name: "ip:" + addressKey(ip), limit: a.maxPerIP})
+		keys = append(keys, throttleKey{kind: "address", name: "ip:" + addressKey(ip), limit: a.maxPerIP, window: a.window})
 	}
 	end, err := a.throttle.begin(ctx, keys...)
+	if limited, ok := err.(*limitError); ok {
+		return User{}, &gamekit.RateLimitError{RetryAfter: limited.retryAfter}
+	}
 	if err != nil {
 		return User{}, wrap(err, "sign in")
 	}

@@ -14,7 +14,7 @@ func TestThrottleSweep(t *testing.T) {
 	th := newThrottle(time.Minute, func() time.Time { return now })
 	attempt := func(name string, failed bool) {
 		t.Helper()
-		end, err := th.begin(context.Background(), throttleKey{name: name, limit: 5})
+		end, err := th.begin(context.Background(), throttleKey{name: name, limit: 5, window: time.Minute})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -37,7 +37,7 @@ func TestThrottleSweep(t *testing.T) {
 		attempt("user:many", true)
 		now = now.Add(time.Minute / 5)
 	}
-	if got := len(th.keys["user:many"].failures); got > 5 {
+	if got := len(th.keys["user:many"].counted); got > 5 {
 		t.Errorf("timestamps of one key: got %v, want at most 5", got)
 	}
 }
@@ -46,7 +46,7 @@ func TestThrottleSweep(t *testing.T) {
 // progress gives up with its context.
 func TestThrottleWaitCancelled(t *testing.T) {
 	th := newThrottle(time.Minute, time.Now)
-	key := throttleKey{name: "user:alice", limit: 1}
+	key := throttleKey{name: "user:alice", limit: 1, window: time.Minute}
 	end, err := th.begin(context.Background(), key)
 	if err != nil {
 		t.Fatal(err)
