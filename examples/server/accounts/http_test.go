@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -308,4 +309,80 @@ func TestRegisterThrottled(t *testing.T) {
 			t.Errorf("users: got %v, want %v", n, accounts.DefaultMaxRegistrationsPerIP+2)
 		}
 	})
+}
+
+// TestAttackerCannotLockOutAUser checks, on the token route and with HTTP
+// Basic, that wrong passwords for a user from one client throttle that
+// client, not the user signing in from elsewhere nor other users behind
+// the attacker's address; and that guesses spread over many addresses
+// close the username to clients it has never signed in from, but not to
+// those it has.
+func TestAttackerCannotLockOutAUser(t *testing.T) {
+	t.Parallel()
+	routes := []struct {
+		name  string
+		wrong int // the status of a wrong password
+		try   func(t *testing.T, srv *httptest.Server, client, username, password string) (int, http.Header, string)
+	}{
+		{"token", 400, func(t *testing.T, srv *httptest.Server, client, username, password string) (int, http.Header, string) {
+			return from(t, srv, client, "POST", "/api/auth/token/", "",
+				fmt.Sprintf(`{"username": %q, "password": %q}`, username, password))
+		}},
+		{"basic", 401, func(t *testing.T, srv *httptest.Server, client, username, password string) (int, http.Header, string) {
+			return from(t, srv, client, "GET", "/api/whoami/", basic(username, password), "")
+		}},
+	}
+	for _, route := range routes {
+		t.Run(route.name, func(t *testing.T) {
+			t.Parallel()
+			logs := &logBuffer{}
+			run(t, &accounts.Options{Logger: logs.logger()}, func(t *testing.T, e *env) {
+				logs.reset()
+				e.mustUser(t, "admin", "correct horse", true)
+				e.mustUser(t, "bob", "battery staple", false)
+				srv := serveFrom(t, e.acc)
+				const attacker, home, office = "203.0.113.1", "198.51.100.2", "192.0.2.3"
+				want := func(step, client, username, password string, status int, retryAfter string) {
+					t.Helper()
+					got, header, body := route.try(t, srv, client, username, password)
+					if got != status || header.Get("Retry-After") != retryAfter {
+						t.Errorf("%s: got %d (Retry-After %q) %s, want %d (Retry-After %q)",
+							step, got, header.Get("Retry-After"), body, status, retryAfter)
+					}
+				}
+				want("the admin at home", home, "admin", "correct horse", 200, "")
+				for i := range accounts.DefaultMaxFailuresPerClient {
+					want(fmt.Sprintf("guess %d", i+1), attacker, "admin", fmt.Sprintf("guess %d", i), route.wrong, "")
+				}
+				want("the attacker, even with the password", attacker, "admin", "correct horse", 429, "60")
+				want("the admin at home, after the guesses", home, "admin", "correct horse", 200, "")
+				want("the admin at the office, for the first time", office, "admin", "correct horse", 200, "")
+				// The attacker sprays other usernames from the same address:
+				// more failures than a stricter per-address limit allows.
+				for i := range 40 {
+					want(fmt.Sprintf("spray %d", i+1), attacker, fmt.Sprintf("user%d", i), "password1", route.wrong, "")
+				}
+				want("bob behind the attacker's NAT", attacker, "bob", "battery staple", 200, "")
+				// Guesses from many addresses, one each, reach the username's
+				// own limit: clients the admin never signed in from are turned
+				// away for the username's (longer) window, known ones are not.
+				for i := range accounts.DefaultMaxFailuresPerUsername - accounts.DefaultMaxFailuresPerClient {
+					want(fmt.Sprintf("distributed guess %d", i+1), fmt.Sprintf("203.0.113.%d", 100+i), "admin", "guess", route.wrong, "")
+				}
+				want("the admin from a new client", "192.0.2.200", "admin", "correct horse", 429,
+					strconv.Itoa(int(accounts.DefaultUsernameFailureWindow/time.Second)))
+				want("the admin at home, after the distributed guesses", home, "admin", "correct horse", 200, "")
+				want("the admin at the office, after the distributed guesses", office, "admin", "correct horse", 200, "")
+				for _, line := range []string{
+					`level=WARN msg="accounts: sign-in throttled" username=admin client=203.0.113.1 limit=client`,
+					`level=WARN msg="accounts: sign-in throttled" username=admin client=192.0.2.200 limit=username`,
+					`level=WARN msg="accounts: throttled username signed in from a known client" username=admin client=198.51.100.2`,
+				} {
+					if !strings.Contains(logs.String(), line) {
+						t.Errorf("no log line with %s in:\n%s", line, logs)
+					}
+				}
+			})
+		})
+	}
 }

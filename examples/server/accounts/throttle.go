@@ -7,7 +7,8 @@ import (
 	"time"
 )
 
-// throttle counts attempts per key (a username, a client address) over a sliding window of the key's own, and
+// throttle counts attempts per key (a username from one client, a
+// username, a client address) over a sliding window of the key's own, and
 // refuses attempts for a key that has counted its limit within its window,
 // until the oldest of those is a window old.
 //
@@ -46,12 +47,16 @@ type attempts struct {
 
 // throttleKey is one key an attempt is counted against, with its limit.
 type throttleKey struct {
-	// kind says which limit the key is, for logs: "username", "address"
-	// or "registration".
+	// kind says which limit the key is, for logs: "client", "username",
+	// "address" or "registration".
 	kind   string
 	name   string
 	limit  int
 	window time.Duration
+	// countOnly counts the attempt against the key without refusing it
+	// when the key is at its limit: a client known to the user passes the
+	// username's limit, yet its failures still count towards it.
+	countOnly bool
 }
 
 // limitError refuses an attempt: key has counted its limit within its
@@ -70,7 +75,8 @@ func newThrottle(sweepEvery time.Duration, now func() time.Time) *throttle {
 }
 
 // begin starts an attempt counted against every key, or refuses it with a
-// *limitError when a key has counted its limit within its window. The caller must call the returned end exactly once, saying
+// *limitError when a key that is not countOnly has counted its limit within
+// its window. The caller must call the returned end exactly once, saying
 // whether the attempt counts (a sign-in failed; a registration was tried).
 func (t *throttle) begin(ctx context.Context, keys ...throttleKey) (end func(count bool), err error) {
 	for {
@@ -81,7 +87,7 @@ func (t *throttle) begin(ctx context.Context, keys ...throttleKey) (end func(cou
 		full := false
 		for _, k := range keys {
 			a := t.keys[k.name]
-			if a == nil {
+			if a == nil || k.countOnly {
 				continue
 			}
 			a.prune(now)
@@ -141,6 +147,18 @@ func (t *throttle) end(keys []throttleKey, count bool) {
 	t.ended = make(chan struct{})
 }
 
+// atLimit reports whether key has counted its limit within its window.
+func (t *throttle) atLimit(k throttleKey) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	a := t.keys[k.name]
+	if a == nil {
+		return false
+	}
+	a.prune(t.now())
+	return len(a.counted) >= k.limit
+}
+
 // prune forgets attempts a window old or older.
 func (a *attempts) prune(now time.Time) {
 	i := 0
@@ -172,4 +190,79 @@ func (t *throttle) size() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return len(t.keys)
+}
+
+// maxKnownClients is how many client addresses are remembered per
+// username: the most recent ones it signed in from.
+const maxKnownClients = 16
+
+// knownClients remembers, per username, the client addresses that signed
+// in as it with the right password, each for a lifetime after its latest
+// success: a correct password from one of them passes the username's limit
+// of failures, which an attacker elsewhere may have reached.
+//
+// Memory is bounded: at most maxKnownClients addresses per username (the
+// oldest is forgotten first), each only from a correct password, and
+// swept at most once per sweep interval once its lifetime has passed.
+type knownClients struct {
+	lifetime   time.Duration
+	sweepEvery time.Duration
+
+	mu        sync.Mutex
+	users     map[string]map[string]time.Time // username → client → latest success
+	lastSweep time.Time
+}
+
+func newKnownClients(lifetime time.Duration) *knownClients {
+	return &knownClients{lifetime: lifetime, sweepEvery: min(lifetime, time.Hour), users: make(map[string]map[string]time.Time)}
+}
+
+// add remembers that client signed in as username at now.
+func (k *knownClients) add(username, client string, now time.Time) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.sweep(now)
+	clients := k.users[username]
+	if clients == nil {
+		clients = make(map[string]time.Time)
+		k.users[username] = clients
+	}
+	clients[client] = now
+	if len(clients) > maxKnownClients {
+		oldest, at := "", now
+		for c, t := range clients {
+			if c != client && !t.After(at) {
+				oldest, at = c, t
+			}
+		}
+		delete(clients, oldest)
+	}
+}
+
+// has reports whether client signed in as username within the lifetime.
+func (k *knownClients) has(username, client string, now time.Time) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.sweep(now)
+	at, ok := k.users[username][client]
+	return ok && now.Sub(at) < k.lifetime
+}
+
+// sweep forgets, at most once per sweep interval, clients whose lifetime
+// has passed.
+func (k *knownClients) sweep(now time.Time) {
+	if now.Sub(k.lastSweep) < k.sweepEvery {
+		return
+	}
+	k.lastSweep = now
+	for username, clients := range k.users {
+		for c, at := range clients {
+			if now.Sub(at) >= k.lifetime {
+				delete(clients, c)
+			}
+		}
+		if len(clients) == 0 {
+			delete(k.users, username)
+		}
+	}
 }

@@ -58,3 +58,29 @@ func TestThrottleWaitCancelled(t *testing.T) {
 		t.Errorf("waiting past the deadline: got %v, want %v", err, context.DeadlineExceeded)
 	}
 }
+
+// TestKnownClientsBounded checks that a username remembers only its most
+// recent clients, and each only for the lifetime.
+func TestKnownClientsBounded(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	k := newKnownClients(24 * time.Hour)
+	for i := range maxKnownClients + 4 {
+		k.add("alice", fmt.Sprintf("192.0.2.%d", i), now)
+		now = now.Add(time.Minute)
+	}
+	if got := len(k.users["alice"]); got != maxKnownClients {
+		t.Errorf("clients remembered: got %v, want %v", got, maxKnownClients)
+	}
+	for i, want := range map[int]bool{0: false, 3: false, 4: true, maxKnownClients + 3: true} {
+		if got := k.has("alice", fmt.Sprintf("192.0.2.%d", i), now); got != want {
+			t.Errorf("client %d known: got %v, want %v", i, got, want)
+		}
+	}
+	now = now.Add(24 * time.Hour)
+	if k.has("alice", fmt.Sprintf("192.0.2.%d", maxKnownClients+3), now) {
+		t.Error("a client is known a lifetime after its last sign-in")
+	}
+	if got := len(k.users); got != 0 {
+		t.Errorf("usernames held a lifetime later: got %v, want 0", got)
+	}
+}
