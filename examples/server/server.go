@@ -101,6 +101,9 @@ func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts account
 		return ps.CreatePlayer(ctx, &players.Player{UserID: u.ID, Username: u.Username})
 	}
 	accountOpts.DisableRegistration = !cfg.register
+	if accountOpts.Logger == nil {
+		accountOpts.Logger = logger
+	}
 	if b.accounts, err = accounts.New(db, &accountOpts); err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -20,9 +21,14 @@ import (
 // text or build its own values from them.
 const (
 	DefaultTokenLifetime          = 30 * 24 * time.Hour
-	DefaultMaxFailuresPerUsername = 5
-	DefaultMaxFailuresPerIP       = 30
+	DefaultMaxFailuresPerClient   = 5
 	DefaultFailureWindow          = time.Minute
+	DefaultMaxFailuresPerUsername = 10
+	DefaultUsernameFailureWindow  = 15 * time.Minute
+	DefaultMaxFailuresPerIP       = 100
+	DefaultKnownClientLifetime    = 30 * 24 * time.Hour
+	DefaultMaxRegistrationsPerIP  = 5
+	DefaultRegistrationWindow     = time.Hour
 )
 
 // Options configure Accounts; nil means every default.
@@ -42,17 +48,57 @@ type Options struct {
 	// anyone may register. CreateUser works either way.
 	DisableRegistration bool
 
-	// MaxFailuresPerUsername is how many failed sign-ins a username may
-	// have within FailureWindow before further attempts for it are
-	// refused, right password or not. Defaults to 5.
-	MaxFailuresPerUsername int
-	// MaxFailuresPerIP is the same limit per client address (an IPv6
-	// address counts by its /64, which one client usually holds whole).
-	// Defaults to 30.
-	MaxFailuresPerIP int
-	// FailureWindow is the sliding window failures are counted in.
-	// Defaults to one minute.
+	// Sign-in throttling (see Authenticate). A client is a client address,
+	// where an IPv6 address counts by its /64, which one client usually
+	// holds whole.
+
+	// MaxFailuresPerClient is how many failed sign-ins for one username
+	// from one client are allowed within FailureWindow; further attempts
+	// for that username from that client are refused, right password or
+	// not, while the user signing in from elsewhere is not. Defaults to 5.
+	MaxFailuresPerClient int
+	// FailureWindow is the sliding window MaxFailuresPerClient and
+	// MaxFailuresPerIP count failures in. Defaults to one minute.
 	FailureWindow time.Duration
+	// MaxFailuresPerUsername is how many failed sign-ins for one username,
+	// from any clients, are allowed within UsernameFailureWindow; past it,
+	// attempts for the username are refused from every client that has
+	// not signed in as the user within KnownClientLifetime, which slows
+	// guesses spread over many addresses while the user's own devices
+	// still get in. Defaults to 10.
+	MaxFailuresPerUsername int
+	// UsernameFailureWindow is the sliding window MaxFailuresPerUsername
+	// counts in, longer than FailureWindow: a slower backoff. Defaults to
+	// 15 minutes.
+	UsernameFailureWindow time.Duration
+	// MaxFailuresPerIP is how many failed sign-ins from one client
+	// address, for any usernames, are allowed within FailureWindow; past
+	// it, attempts from the address are refused for usernames that have
+	// not signed in from it within KnownClientLifetime. Successes never
+	// count, so everyone behind one NAT shares only the failures; the
+	// default is generous for that. Defaults to 100.
+	MaxFailuresPerIP int
+	// KnownClientLifetime is how long a correct password from a client
+	// makes it known for that username, from the latest such sign-in (the
+	// 16 most recent clients of each username are remembered, in memory).
+	// Defaults to 30 days.
+	KnownClientLifetime time.Duration
+
+	// MaxRegistrationsPerIP is how many registrations (POST
+	// /auth/register/) one client address may try within
+	// RegistrationWindow, all at once if it likes; further ones are
+	// answered 429 with Retry-After. Each stored user and each username
+	// found taken counts; input refused as invalid does not. Defaults to 5.
+	MaxRegistrationsPerIP int
+	// RegistrationWindow is the sliding window MaxRegistrationsPerIP
+	// counts in. Defaults to one hour.
+	RegistrationWindow time.Duration
+
+	// Logger receives a warning for every throttled sign-in or
+	// registration, naming the username and the client, and for a known
+	// client let through a throttled username. Defaults to
+	// slog.Default().
+	Logger *slog.Logger
 
 	// Now is the clock for token expiry, creation times and throttling.
 	// Defaults to time.Now; tests pass a clock they move by hand.
@@ -78,11 +124,18 @@ type Accounts struct {
 	lifetime     time.Duration
 	cost         int
 	registration bool
+	maxPerClient int
+	window       time.Duration
 	maxPerUser   int
+	userWindow   time.Duration
 	maxPerIP     int
+	maxSignups   int
+	signupWindow time.Duration
 	now          func() time.Time
 	onCreate     func(ctx context.Context, tx bun.Tx, u User) error
+	logger       *slog.Logger
 	throttle     *throttle
+	known        *knownClients
 	// dummyHash is compared against when a username does not exist, so
 	// signing in as nobody costs the same bcrypt time as a wrong password.
 	dummyHash []byte
@@ -103,25 +156,35 @@ func New(db bun.IDB, opts *Options) (*Accounts, error) {
 		return nil, errors.New("accounts: Options.TokenLifetime must not be negative")
 	case o.BcryptCost != 0 && (o.BcryptCost < bcrypt.MinCost || o.BcryptCost > bcrypt.MaxCost):
 		return nil, fmt.Errorf("accounts: Options.BcryptCost %d is outside %d..%d", o.BcryptCost, bcrypt.MinCost, bcrypt.MaxCost)
-	case o.MaxFailuresPerUsername < 0, o.MaxFailuresPerIP < 0:
-		return nil, errors.New("accounts: Options.MaxFailuresPerUsername and MaxFailuresPerIP must not be negative")
-	case o.FailureWindow < 0:
-		return nil, errors.New("accounts: Options.FailureWindow must not be negative")
+	case o.MaxFailuresPerClient < 0, o.MaxFailuresPerUsername < 0, o.MaxFailuresPerIP < 0, o.MaxRegistrationsPerIP < 0:
+		return nil, errors.New("accounts: Options.MaxFailuresPerClient, MaxFailuresPerUsername, MaxFailuresPerIP and MaxRegistrationsPerIP must not be negative")
+	case o.FailureWindow < 0, o.UsernameFailureWindow < 0, o.KnownClientLifetime < 0, o.RegistrationWindow < 0:
+		return nil, errors.New("accounts: Options.FailureWindow, UsernameFailureWindow, KnownClientLifetime and RegistrationWindow must not be negative")
 	}
 	a := &Accounts{
 		db:           db,
 		lifetime:     orDefault(o.TokenLifetime, DefaultTokenLifetime),
 		cost:         orDefault(o.BcryptCost, bcrypt.DefaultCost),
 		registration: !o.DisableRegistration,
+		maxPerClient: orDefault(o.MaxFailuresPerClient, DefaultMaxFailuresPerClient),
+		window:       orDefault(o.FailureWindow, DefaultFailureWindow),
 		maxPerUser:   orDefault(o.MaxFailuresPerUsername, DefaultMaxFailuresPerUsername),
+		userWindow:   orDefault(o.UsernameFailureWindow, DefaultUsernameFailureWindow),
 		maxPerIP:     orDefault(o.MaxFailuresPerIP, DefaultMaxFailuresPerIP),
+		maxSignups:   orDefault(o.MaxRegistrationsPerIP, DefaultMaxRegistrationsPerIP),
+		signupWindow: orDefault(o.RegistrationWindow, DefaultRegistrationWindow),
 		now:          o.Now,
 		onCreate:     o.OnCreate,
+		logger:       o.Logger,
 	}
 	if a.now == nil {
 		a.now = time.Now
 	}
-	a.throttle = newThrottle(orDefault(o.FailureWindow, DefaultFailureWindow), a.now)
+	if a.logger == nil {
+		a.logger = slog.Default()
+	}
+	a.throttle = newThrottle(min(a.window, a.userWindow, a.signupWindow), a.now)
+	a.known = newKnownClients(orDefault(o.KnownClientLifetime, DefaultKnownClientLifetime))
 	var err error
 	if a.dummyHash, err = bcrypt.GenerateFromPassword([]byte(rand.Text()), a.cost); err != nil {
 		return nil, fmt.Errorf("accounts: %w", err)

@@ -37,17 +37,38 @@
 //
 // # Throttling
 //
-// Failed sign-ins are counted per username and per client address over a
-// sliding window (5 and 30 a minute by default). Past the limit, attempts
-// for that username or from that address are refused with a
-// *gamekit.RateLimitError (429 with Retry-After over HTTP), even with the
-// right password, until the window has passed. Only failures count, so a
-// client sending HTTP Basic credentials with every request is never slowed
-// by its own successes, and concurrent guesses cannot overtake the count.
+// Sign-in is throttled so that guessing is slow and an attacker cannot lock
+// a user out (the OWASP authentication cheat sheet's ideas). A client is a
+// client address, an IPv6 address counting by its /64. Only failures count,
+// so a client sending HTTP Basic credentials with every request is never
+// slowed by its own successes, and concurrent guesses cannot overtake the
+// count. Three limits, with these defaults (Options):
 //
-// The counts live in memory, per process: behind a load balancer each
-// server counts on its own, and a restart forgets them. Memory is bounded:
-// counts are dropped once their window has passed, on the next sign-in.
+//   - 5 failures a minute for one username from one client: that client is
+//     refused for that username, even with the right password, until the
+//     minute has passed. The user signing in from elsewhere is not.
+//   - 10 failures in 15 minutes for one username from anywhere: the
+//     username is refused to every client that has not signed in as it
+//     with the right password in the last 30 days (a known client, of
+//     which 16 per username are remembered); known clients still get in.
+//     This slows guesses spread over many addresses.
+//   - 100 failures a minute from one address, for any usernames: the
+//     address is refused for usernames that do not know it, and a user who
+//     signed in from it before still gets in; the limit is generous
+//     because everyone behind one NAT shares it.
+//
+// An attacker who shares the user's address (the same NAT) is the same
+// client as far as the server can tell, and can keep the user out of the
+// first limit from there. Registration is throttled too: 5 an hour per
+// address, at once if need be; a username found taken counts, invalid
+// input does not. Refusals are a *gamekit.RateLimitError (429 with
+// Retry-After over HTTP) and each is logged as a warning with the username
+// and the client.
+//
+// The counts and known clients live in memory, per process: behind a load
+// balancer each server counts on its own, and a restart forgets them.
+// Memory is bounded: counts are dropped once their window has passed, on
+// a later attempt, and a known client once its 30 days have.
 //
 // # Tokens
 //
@@ -71,5 +92,5 @@
 //
 // Throttling keys on the host of r.RemoteAddr; a host behind a reverse
 // proxy sets RemoteAddr to the client's address in its own middleware
-// first.
+// first, or every client is the proxy, one client known to every user.
 package accounts

@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -14,7 +15,9 @@ import (
 // (with http.StripPrefix), with the trailing slash optional:
 //
 //	POST /auth/register/  {"username", "password"} → 201 {"id", "username"};
-//	                      400 with field errors; 403 when registration is off
+//	                      400 with field errors; 403 when registration is off;
+//	                      429 when the client address has registered enough
+//	                      (Options.MaxRegistrationsPerIP)
 //	POST /auth/token/     {"username", "password"} → 200 {"token", "expires_at"};
 //	                      400 {"non_field_errors": [...]} for wrong credentials,
 //	                      as Django REST framework's obtain_auth_token; 429 when throttled
@@ -29,7 +32,7 @@ func (a *Accounts) Handler() http.Handler {
 }
 
 func (a *Accounts) routes() *rest.Mux {
-	mux := rest.NewMux(nil)
+	mux := rest.NewMux(a.logger)
 	mux.Handle("/auth/register", onlyPost(a.register))
 	mux.Handle("/auth/token", onlyPost(a.token))
 	mux.Handle("/auth/logout", onlyPost(a.logout))
@@ -84,12 +87,44 @@ func (a *Accounts) register(w http.ResponseWriter, r *http.Request) {
 		rest.WriteError(w, r, err)
 		return
 	}
-	u, err := a.CreateUser(r.Context(), *body.Username, *body.Password, false)
+	// Input that would be refused anyway is, before the throttle, so a
+	// typo does not use up the address's allowance.
+	bad := &gamekit.InvalidError{}
+	validUsername(bad, *body.Username)
+	validPassword(bad, *body.Password)
+	if err := bad.Err(); err != nil {
+		rest.WriteError(w, r, err)
+		return
+	}
+	u, err := a.registerFrom(r.Context(), *body.Username, *body.Password, ClientIP(r))
 	if err != nil {
 		rest.WriteError(w, r, err)
 		return
 	}
 	rest.WriteJSON(w, r, http.StatusCreated, registered{ID: u.ID, Username: u.Username})
+}
+
+// registerFrom creates a player for a client at address ip, at most
+// Options.MaxRegistrationsPerIP per Options.RegistrationWindow from one
+// address: every user costs an inventory, a player and a gift every tick
+// for as long as the server runs. A refused registration is a
+// *gamekit.RateLimitError, logged as a warning.
+func (a *Accounts) registerFrom(ctx context.Context, username, password, ip string) (u User, err error) {
+	end, err := a.throttle.begin(ctx, throttleKey{kind: "registration", name: "register:" + addressKey(ip),
+		limit: a.maxSignups, window: a.signupWindow})
+	if limited, ok := err.(*limitError); ok {
+		a.logger.WarnContext(ctx, "accounts: registration throttled", "username", username, "client", ip,
+			"retry_after", limited.retryAfter)
+		return User{}, &gamekit.RateLimitError{RetryAfter: limited.retryAfter}
+	}
+	if err != nil {
+		return User{}, wrap(err, "register")
+	}
+	// A stored user counts, and so does a username found taken (the
+	// input was valid otherwise): it cost a bcrypt hash, and it tells the
+	// client which usernames exist.
+	defer func() { end(err == nil || errors.Is(err, gamekit.ErrInvalid)) }()
+	return a.CreateUser(ctx, username, password, false)
 }
 
 type issued struct {

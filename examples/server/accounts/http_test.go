@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -192,4 +195,194 @@ func TestLogoutWithoutMiddleware(t *testing.T) {
 			x.check(t, srv)
 		}
 	}, accounts.Migrations())
+}
+
+// clientHeader names the client a test request comes from; serveFrom's
+// stand-in for a reverse proxy turns it into the request's RemoteAddr.
+const clientHeader = "X-Test-Client"
+
+// serveFrom is serve behind a reverse proxy, as a host deploys it: a
+// middleware in front of the accounts' sets r.RemoteAddr to the client's
+// address (here from clientHeader, as a proxy's X-Forwarded-For), which is
+// how Middleware documents that a proxied host names its clients. It lets
+// a test over loopback speak from many addresses.
+func serveFrom(t *testing.T, acc *accounts.Accounts) *httptest.Server {
+	mux := http.NewServeMux()
+	mux.Handle("/api/auth/", http.StripPrefix("/api", acc.Handler()))
+	mux.Handle("/api/whoami/", whoami)
+	inner := acc.Middleware(mux)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if client := r.Header.Get(clientHeader); client != "" {
+			r.RemoteAddr = net.JoinHostPort(client, "40000")
+		}
+		inner.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// from sends a request as send does, from the client address given.
+func from(t *testing.T, srv *httptest.Server, client, method, path, authorization, body string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set(clientHeader, client)
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, res.Header, string(b)
+}
+
+// TestRegisterThrottled checks that one client address cannot register
+// users without end (each one an inventory, a player and a gift every
+// tick), while other addresses register as usual.
+func TestRegisterThrottled(t *testing.T) {
+	t.Parallel()
+	logs := &logBuffer{}
+	run(t, &accounts.Options{Logger: logs.logger()}, func(t *testing.T, e *env) {
+		logs.reset()
+		srv := serveFrom(t, e.acc)
+		register := func(client, username, password string) (int, string) {
+			t.Helper()
+			status, header, body := from(t, srv, client, "POST", "/api/auth/register/", "",
+				fmt.Sprintf(`{"username": %q, "password": %q}`, username, password))
+			if status == 429 {
+				return status, header.Get("Retry-After")
+			}
+			return status, body
+		}
+		const a, b, c = "203.0.113.1", "198.51.100.2", "2001:db8::1"
+		// Input the server refuses before storing anything does not count.
+		for i := range 3 {
+			if status, body := register(a, fmt.Sprintf("bad%d", i), "1234"); status != 400 {
+				t.Fatalf("bad input %d: got %d %s, want 400", i, status, body)
+			}
+		}
+		for i := range accounts.DefaultMaxRegistrationsPerIP {
+			if status, body := register(a, fmt.Sprintf("user%d", i), "correct horse"); status != 201 {
+				t.Fatalf("registration %d from %s: got %d %s, want 201", i+1, a, status, body)
+			}
+		}
+		if status, retry := register(a, "onemore", "correct horse"); status != 429 || retry != "3600" {
+			t.Errorf("one more from %s: got %d, Retry-After %q; want 429, 3600", a, status, retry)
+		}
+		// A taken username from the throttled address learns nothing either.
+		if status, retry := register(a, "user0", "correct horse"); status != 429 {
+			t.Errorf("a taken username from %s: got %d %s, want 429", a, status, retry)
+		}
+		if line := `level=WARN msg="accounts: registration throttled" username=onemore client=203.0.113.1 retry_after=1h0m0s`; !strings.Contains(logs.String(), line) {
+			t.Errorf("no log line %s in:\n%s", line, logs)
+		}
+		if status, body := register(b, "fromb", "correct horse"); status != 201 {
+			t.Errorf("from another address: got %d %s, want 201", status, body)
+		}
+		// Trying taken usernames counts: it costs a bcrypt hash, and it
+		// tells which usernames exist.
+		for i := range accounts.DefaultMaxRegistrationsPerIP {
+			if status, body := register(c, "user0", "correct horse"); status != 400 {
+				t.Fatalf("taken username %d from %s: got %d %s, want 400", i+1, c, status, body)
+			}
+		}
+		// Another address of the same IPv6 /64 shares the allowance.
+		if status, retry := register("2001:db8::2", "fromc", "correct horse"); status != 429 {
+			t.Errorf("from the same /64 as %s: got %d %s, want 429", c, status, retry)
+		}
+		e.clock.Advance(accounts.DefaultRegistrationWindow)
+		if status, body := register(a, "onemore", "correct horse"); status != 201 {
+			t.Errorf("an hour later from %s: got %d %s, want 201", a, status, body)
+		}
+		if n, _ := e.acc.CountUsers(context.Background(), accounts.ListOptions{}); n != accounts.DefaultMaxRegistrationsPerIP+2 {
+			t.Errorf("users: got %v, want %v", n, accounts.DefaultMaxRegistrationsPerIP+2)
+		}
+	})
+}
+
+// TestAttackerCannotLockOutAUser checks, on the token route and with HTTP
+// Basic, that wrong passwords for a user from one client throttle that
+// client, not the user signing in from elsewhere nor other users behind
+// the attacker's address; and that guesses spread over many addresses
+// close the username to clients it has never signed in from, but not to
+// those it has.
+func TestAttackerCannotLockOutAUser(t *testing.T) {
+	t.Parallel()
+	routes := []struct {
+		name  string
+		wrong int // the status of a wrong password
+		try   func(t *testing.T, srv *httptest.Server, client, username, password string) (int, http.Header, string)
+	}{
+		{"token", 400, func(t *testing.T, srv *httptest.Server, client, username, password string) (int, http.Header, string) {
+			return from(t, srv, client, "POST", "/api/auth/token/", "",
+				fmt.Sprintf(`{"username": %q, "password": %q}`, username, password))
+		}},
+		{"basic", 401, func(t *testing.T, srv *httptest.Server, client, username, password string) (int, http.Header, string) {
+			return from(t, srv, client, "GET", "/api/whoami/", basic(username, password), "")
+		}},
+	}
+	for _, route := range routes {
+		t.Run(route.name, func(t *testing.T) {
+			t.Parallel()
+			logs := &logBuffer{}
+			run(t, &accounts.Options{Logger: logs.logger()}, func(t *testing.T, e *env) {
+				logs.reset()
+				e.mustUser(t, "admin", "correct horse", true)
+				e.mustUser(t, "bob", "battery staple", false)
+				srv := serveFrom(t, e.acc)
+				const attacker, home, office = "203.0.113.1", "198.51.100.2", "192.0.2.3"
+				want := func(step, client, username, password string, status int, retryAfter string) {
+					t.Helper()
+					got, header, body := route.try(t, srv, client, username, password)
+					if got != status || header.Get("Retry-After") != retryAfter {
+						t.Errorf("%s: got %d (Retry-After %q) %s, want %d (Retry-After %q)",
+							step, got, header.Get("Retry-After"), body, status, retryAfter)
+					}
+				}
+				want("the admin at home", home, "admin", "correct horse", 200, "")
+				for i := range accounts.DefaultMaxFailuresPerClient {
+					want(fmt.Sprintf("guess %d", i+1), attacker, "admin", fmt.Sprintf("guess %d", i), route.wrong, "")
+				}
+				want("the attacker, even with the password", attacker, "admin", "correct horse", 429, "60")
+				want("the admin at home, after the guesses", home, "admin", "correct horse", 200, "")
+				want("the admin at the office, for the first time", office, "admin", "correct horse", 200, "")
+				// The attacker sprays other usernames from the same address:
+				// more failures than a stricter per-address limit allows.
+				for i := range 40 {
+					want(fmt.Sprintf("spray %d", i+1), attacker, fmt.Sprintf("user%d", i), "password1", route.wrong, "")
+				}
+				want("bob behind the attacker's NAT", attacker, "bob", "battery staple", 200, "")
+				// Guesses from many addresses, one each, reach the username's
+				// own limit: clients the admin never signed in from are turned
+				// away for the username's (longer) window, known ones are not.
+				for i := range accounts.DefaultMaxFailuresPerUsername - accounts.DefaultMaxFailuresPerClient {
+					want(fmt.Sprintf("distributed guess %d", i+1), fmt.Sprintf("203.0.113.%d", 100+i), "admin", "guess", route.wrong, "")
+				}
+				want("the admin from a new client", "192.0.2.200", "admin", "correct horse", 429,
+					strconv.Itoa(int(accounts.DefaultUsernameFailureWindow/time.Second)))
+				want("the admin at home, after the distributed guesses", home, "admin", "correct horse", 200, "")
+				want("the admin at the office, after the distributed guesses", office, "admin", "correct horse", 200, "")
+				for _, line := range []string{
+					`level=WARN msg="accounts: sign-in throttled" username=admin client=203.0.113.1 limit=client`,
+					`level=WARN msg="accounts: sign-in throttled" username=admin client=192.0.2.200 limit=username`,
+					`level=WARN msg="accounts: throttled username signed in from a known client" username=admin client=198.51.100.2`,
+				} {
+					if !strings.Contains(logs.String(), line) {
+						t.Errorf("no log line with %s in:\n%s", line, logs)
+					}
+				}
+			})
+		})
+	}
 }

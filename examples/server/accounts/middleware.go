@@ -30,7 +30,9 @@ import (
 // The client's address, for throttling, is the host of r.RemoteAddr. A
 // host behind a reverse proxy must set RemoteAddr to the client's address
 // (from a header only its proxy can set) in its own middleware before this
-// one; otherwise every client shares the proxy's allowance of failures.
+// one; otherwise every client is the proxy: one allowance of failures for
+// all, and one client every user has signed in from, to whom the
+// per-username limit no longer applies.
 func (a *Accounts) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, ok, err := a.Identify(r)
@@ -112,8 +114,9 @@ func tokenCredentials(credentials string) (string, error) {
 	return credentials, nil
 }
 
-// ClientIP is the address sign-in attempts from r are throttled by: the
-// host of r.RemoteAddr (see Middleware for hosts behind a proxy).
+// ClientIP is the address sign-ins and registrations from r are throttled
+// by, and a known client is remembered by: the host of r.RemoteAddr (see
+// Middleware for hosts behind a proxy).
 func ClientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

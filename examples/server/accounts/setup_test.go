@@ -1,9 +1,12 @@
 package accounts_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -67,6 +70,9 @@ func newEnv(t *testing.T, db *bun.DB, opts *accounts.Options) *env {
 	if o.BcryptCost == 0 {
 		o.BcryptCost = bcrypt.MinCost
 	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(testWriter{t}, nil))
+	}
 	c := &clock{now: start}
 	if o.Now == nil {
 		o.Now = c.Now
@@ -108,4 +114,51 @@ func jsonEqual(t *testing.T, got, want string) bool {
 		t.Fatalf("bad want %s: %v", want, err)
 	}
 	return reflect.DeepEqual(g, w)
+}
+
+// logBuffer collects what a logger writes, for tests that check what was
+// logged.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// reset forgets what was logged, for a test run on each database.
+func (b *logBuffer) reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.Reset()
+}
+
+// logger is a text logger writing to b, without times.
+func (b *logBuffer) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+}
+
+// testWriter writes a log to the test's log, shown when the test fails.
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(strings.TrimSuffix(string(p), "\n"))
+	return len(p), nil
 }

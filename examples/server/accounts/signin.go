@@ -3,28 +3,56 @@ package accounts
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/gamekit/gamekit"
 )
 
 // Authenticate checks a username and password and returns the user they
 // belong to. ip is the client's address ("" when there is none, as for a
-// command-line tool); it and the username are throttled: after too many
-// failures within the window (Options), attempts for either are refused
-// with a *gamekit.RateLimitError, even with the right password, until the
-// window has passed.
+// command-line tool). Failed attempts are throttled so that an attacker
+// cannot lock a user out (see the package documentation, and Options for
+// the limits); a throttled attempt is refused with a
+// *gamekit.RateLimitError, even with the right password, and logged as a
+// warning naming the username and the client:
+//
+//   - the username from this client has failed MaxFailuresPerClient times
+//     within FailureWindow: the guesser is slowed, nobody else is;
+//   - the username has failed MaxFailuresPerUsername times within
+//     UsernameFailureWindow, from anywhere, and this client has not signed
+//     in as the user within KnownClientLifetime;
+//   - this client address has failed MaxFailuresPerIP times within
+//     FailureWindow, for any usernames, and has not signed in as this user
+//     within KnownClientLifetime.
 //
 // A wrong password and an unknown username both return ErrBadCredentials
 // after the same bcrypt work, so neither the answer nor its timing tells
 // which usernames exist. A password longer than MaxPasswordBytes never
 // matches: bcrypt would compare only its first 72 bytes.
 func (a *Accounts) Authenticate(ctx context.Context, username, password, ip string) (User, error) {
-	keys := []throttleKey{{name: "user:" + username, limit: a.maxPerUser}}
+	client := addressKey(ip)
+	known := a.known.has(username, client, a.now())
+	userKey := throttleKey{kind: "username", name: "user:" + username,
+		limit: a.maxPerUser, window: a.userWindow, countOnly: known}
+	keys := []throttleKey{
+		// Length-prefixed: neither part can fake the boundary.
+		{kind: "client", name: fmt.Sprintf("pair:%d:%s:%s", len(client), client, username),
+			limit: a.maxPerClient, window: a.window},
+		userKey,
+	}
 	if ip != "" {
-		keys = append(keys, throttleKey{name: "ip:" + addressKey(ip), limit: a.maxPerIP})
+		keys = append(keys, throttleKey{kind: "address", name: "ip:" + client,
+			limit: a.maxPerIP, window: a.window, countOnly: known})
 	}
 	end, err := a.throttle.begin(ctx, keys...)
+	if limited, ok := err.(*limitError); ok {
+		a.logger.WarnContext(ctx, "accounts: sign-in throttled", "username", username, "client", ip,
+			"limit", limited.key.kind, "retry_after", limited.retryAfter)
+		return User{}, &gamekit.RateLimitError{RetryAfter: limited.retryAfter}
+	}
 	if err != nil {
 		return User{}, wrap(err, "sign in")
 	}
@@ -33,7 +61,15 @@ func (a *Accounts) Authenticate(ctx context.Context, username, password, ip stri
 	// credentials count; a database error says nothing about the guess.
 	defer func() { end(errors.Is(err, ErrBadCredentials)) }()
 	u, err = a.checkPassword(ctx, username, password)
-	return u, err
+	if err != nil {
+		return User{}, err
+	}
+	a.known.add(username, client, a.now())
+	if known && a.throttle.atLimit(userKey) {
+		a.logger.WarnContext(ctx, "accounts: throttled username signed in from a known client",
+			"username", username, "client", ip)
+	}
+	return u, nil
 }
 
 func (a *Accounts) checkPassword(ctx context.Context, username, password string) (User, error) {

@@ -48,7 +48,7 @@ func TestAuthenticate(t *testing.T) {
 	})
 }
 
-func TestThrottlePerUsername(t *testing.T) {
+func TestThrottlePerClient(t *testing.T) {
 	t.Parallel()
 	run(t, nil, func(t *testing.T, e *env) {
 		ctx := context.Background()
@@ -60,33 +60,100 @@ func TestThrottlePerUsername(t *testing.T) {
 				t.Fatalf("success %d: got %v, want alice", i, err)
 			}
 		}
-		// Five failures, from five addresses so only the username's limit
-		// applies, spread over 40 seconds.
+		// Five failures from one client, over 40 seconds, even one alice
+		// signed in from: a known client gets no more guesses.
 		for i := range 5 {
-			_, err := e.acc.Authenticate(ctx, "alice", "wrong horse", fmt.Sprintf("192.0.2.%d", 10+i))
+			_, err := e.acc.Authenticate(ctx, "alice", "wrong horse", "192.0.2.1")
 			if !errors.Is(err, accounts.ErrBadCredentials) {
 				t.Fatalf("failure %d: got %v, want %v", i+1, err, accounts.ErrBadCredentials)
 			}
 			e.clock.Advance(10 * time.Second)
 		}
-		// Now at +50s: refused even with the right password, until the
-		// first failure (at +0s) is a minute old.
-		wantRetry(t, e, "alice", "correct horse", "192.0.2.99", 10*time.Second)
-		if _, err := e.acc.Authenticate(ctx, "bob", "correct horse", "192.0.2.10"); err != nil {
+		// Now at +50s: refused from that client even with the right
+		// password, until the first failure (at +0s) is a minute old.
+		wantRetry(t, e, "alice", "correct horse", "192.0.2.1", 10*time.Second)
+		if _, err := e.acc.Authenticate(ctx, "alice", "correct horse", "192.0.2.2"); err != nil {
+			t.Errorf("alice from another address: got %v, want alice", err)
+		}
+		if _, err := e.acc.Authenticate(ctx, "bob", "correct horse", "192.0.2.1"); err != nil {
 			t.Errorf("bob from the same address: got %v, want bob", err)
 		}
 		e.clock.Advance(9 * time.Second)
-		wantRetry(t, e, "alice", "correct horse", "192.0.2.99", time.Second)
+		wantRetry(t, e, "alice", "correct horse", "192.0.2.1", time.Second)
 		e.clock.Advance(time.Second)
-		if _, err := e.acc.Authenticate(ctx, "alice", "correct horse", "192.0.2.99"); err != nil {
+		if _, err := e.acc.Authenticate(ctx, "alice", "correct horse", "192.0.2.1"); err != nil {
 			t.Errorf("a minute after the first failure: got %v, want alice", err)
 		}
 		// The window slides: four failures are still in it, so one more
 		// reaches the limit again, until the second failure is a minute old.
-		if _, err := e.acc.Authenticate(ctx, "alice", "wrong", "192.0.2.99"); !errors.Is(err, accounts.ErrBadCredentials) {
+		if _, err := e.acc.Authenticate(ctx, "alice", "wrong", "192.0.2.1"); !errors.Is(err, accounts.ErrBadCredentials) {
 			t.Fatalf("sixth failure: got %v, want %v", err, accounts.ErrBadCredentials)
 		}
-		wantRetry(t, e, "alice", "correct horse", "192.0.2.99", 10*time.Second)
+		wantRetry(t, e, "alice", "correct horse", "192.0.2.1", 10*time.Second)
+	})
+}
+
+func TestThrottlePerUsername(t *testing.T) {
+	t.Parallel()
+	run(t, nil, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		e.mustUser(t, "alice", "correct horse", false)
+		e.mustUser(t, "bob", "correct horse", false)
+		if _, err := e.acc.Authenticate(ctx, "alice", "correct horse", "192.0.2.1"); err != nil {
+			t.Fatalf("alice at home: got %v, want alice", err)
+		}
+		// Ten failures from ten addresses, one a minute, so no client
+		// reaches its own limit.
+		for i := range 10 {
+			_, err := e.acc.Authenticate(ctx, "alice", "wrong horse", fmt.Sprintf("192.0.2.%d", 10+i))
+			if !errors.Is(err, accounts.ErrBadCredentials) {
+				t.Fatalf("failure %d: got %v, want %v", i+1, err, accounts.ErrBadCredentials)
+			}
+			e.clock.Advance(time.Minute)
+		}
+		// Now at +10m: a client alice never signed in from is refused,
+		// right password or not, until the first failure is 15 minutes old.
+		wantRetry(t, e, "alice", "correct horse", "192.0.2.99", 5*time.Minute)
+		wantRetry(t, e, "alice", "correct horse", "", 5*time.Minute)
+		if _, err := e.acc.Authenticate(ctx, "alice", "correct horse", "192.0.2.1"); err != nil {
+			t.Errorf("alice at home: got %v, want alice", err)
+		}
+		if _, err := e.acc.Authenticate(ctx, "bob", "correct horse", "192.0.2.99"); err != nil {
+			t.Errorf("bob: got %v, want bob", err)
+		}
+		// A known client's failures count too, though it is not refused by
+		// the username's limit: the window slides on.
+		e.clock.Advance(5 * time.Minute)
+		if _, err := e.acc.Authenticate(ctx, "alice", "wrong horse", "192.0.2.1"); !errors.Is(err, accounts.ErrBadCredentials) {
+			t.Fatalf("failure at home: got %v, want %v", err, accounts.ErrBadCredentials)
+		}
+		wantRetry(t, e, "alice", "correct horse", "192.0.2.99", time.Minute)
+		if _, err := e.acc.Authenticate(ctx, "alice", "correct horse", "192.0.2.1"); err != nil {
+			t.Errorf("alice at home after failing there: got %v, want alice", err)
+		}
+		e.clock.Advance(time.Minute)
+		if _, err := e.acc.Authenticate(ctx, "alice", "correct horse", "192.0.2.99"); err != nil {
+			t.Errorf("once the username's window passed: got %v, want alice", err)
+		}
+	})
+}
+
+func TestThrottleKnownClientForgotten(t *testing.T) {
+	t.Parallel()
+	run(t, &accounts.Options{KnownClientLifetime: time.Hour}, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		e.mustUser(t, "alice", "correct horse", false)
+		if _, err := e.acc.Authenticate(ctx, "alice", "correct horse", "192.0.2.1"); err != nil {
+			t.Fatalf("alice at home: got %v, want alice", err)
+		}
+		e.clock.Advance(time.Hour)
+		for i := range 10 {
+			if _, err := e.acc.Authenticate(ctx, "alice", "wrong horse", fmt.Sprintf("192.0.2.%d", 10+i)); !errors.Is(err, accounts.ErrBadCredentials) {
+				t.Fatalf("failure %d: got %v, want %v", i+1, err, accounts.ErrBadCredentials)
+			}
+		}
+		// An hour after alice last signed in there, home is a stranger.
+		wantRetry(t, e, "alice", "correct horse", "192.0.2.1", 15*time.Minute)
 	})
 }
 
@@ -95,25 +162,35 @@ func TestThrottlePerIP(t *testing.T) {
 	run(t, nil, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		e.mustUser(t, "alice", "correct horse", false)
-		// 30 failures from one address, each for another username.
-		for i := range 30 {
+		e.mustUser(t, "bob", "correct horse", false)
+		if _, err := e.acc.Authenticate(ctx, "alice", "correct horse", "192.0.2.1"); err != nil {
+			t.Fatalf("alice: got %v, want alice", err)
+		}
+		// The limit's worth of failures from one address, each for another
+		// username.
+		for i := range accounts.DefaultMaxFailuresPerIP {
 			if _, err := e.acc.Authenticate(ctx, fmt.Sprintf("guess%d", i), "password1", "192.0.2.1"); !errors.Is(err, accounts.ErrBadCredentials) {
 				t.Fatalf("failure %d: got %v, want %v", i+1, err, accounts.ErrBadCredentials)
 			}
 		}
-		wantRetry(t, e, "alice", "correct horse", "192.0.2.1", time.Minute)
-		// The same address written as an IPv4-mapped IPv6 address.
-		wantRetry(t, e, "alice", "correct horse", "::ffff:192.0.2.1", time.Minute)
-		if _, err := e.acc.Authenticate(ctx, "alice", "correct horse", "192.0.2.2"); err != nil {
-			t.Errorf("from another address: got %v, want alice", err)
+		// bob never signed in from there, so he is refused with it...
+		wantRetry(t, e, "bob", "correct horse", "192.0.2.1", time.Minute)
+		// ...written as an IPv4-mapped IPv6 address too.
+		wantRetry(t, e, "bob", "correct horse", "::ffff:192.0.2.1", time.Minute)
+		// alice did, so she is not.
+		if _, err := e.acc.Authenticate(ctx, "alice", "correct horse", "192.0.2.1"); err != nil {
+			t.Errorf("alice from the same address: got %v, want alice", err)
 		}
-		// No address (a command-line tool): only the username counts.
-		if _, err := e.acc.Authenticate(ctx, "alice", "correct horse", ""); err != nil {
-			t.Errorf("without an address: got %v, want alice", err)
+		if _, err := e.acc.Authenticate(ctx, "bob", "correct horse", "192.0.2.2"); err != nil {
+			t.Errorf("from another address: got %v, want bob", err)
+		}
+		// No address (a command-line tool): no address limit.
+		if _, err := e.acc.Authenticate(ctx, "bob", "correct horse", ""); err != nil {
+			t.Errorf("without an address: got %v, want bob", err)
 		}
 		e.clock.Advance(time.Minute)
-		if _, err := e.acc.Authenticate(ctx, "alice", "correct horse", "192.0.2.1"); err != nil {
-			t.Errorf("a minute later: got %v, want alice", err)
+		if _, err := e.acc.Authenticate(ctx, "bob", "correct horse", "192.0.2.1"); err != nil {
+			t.Errorf("a minute later: got %v, want bob", err)
 		}
 	})
 }
@@ -170,7 +247,8 @@ func TestThrottleConcurrent(t *testing.T) {
 			wg.Wait()
 			return counts
 		}
-		if got, want := outcomes("alice", "wrong horse"), map[string]int{"bad": 5, "limited": 15}; !reflect.DeepEqual(got, want) {
+		want := map[string]int{"bad": accounts.DefaultMaxFailuresPerUsername, "limited": 20 - accounts.DefaultMaxFailuresPerUsername}
+		if got := outcomes("alice", "wrong horse"); !reflect.DeepEqual(got, want) {
 			t.Errorf("20 concurrent guesses: got %v, want %v", got, want)
 		}
 		if got, want := outcomes("bob", "correct horse"), map[string]int{"ok": 20}; !reflect.DeepEqual(got, want) {

@@ -32,6 +32,11 @@ func TestNewOptions(t *testing.T) {
 		{"negative username limit", &accounts.Options{MaxFailuresPerUsername: -1}, false},
 		{"negative ip limit", &accounts.Options{MaxFailuresPerIP: -1}, false},
 		{"negative window", &accounts.Options{FailureWindow: -time.Second}, false},
+		{"negative client limit", &accounts.Options{MaxFailuresPerClient: -1}, false},
+		{"negative username window", &accounts.Options{UsernameFailureWindow: -time.Second}, false},
+		{"negative known client lifetime", &accounts.Options{KnownClientLifetime: -time.Second}, false},
+		{"negative registration limit", &accounts.Options{MaxRegistrationsPerIP: -1}, false},
+		{"negative registration window", &accounts.Options{RegistrationWindow: -time.Second}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// Validation happens before the database is touched.

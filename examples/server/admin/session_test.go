@@ -103,7 +103,7 @@ func TestSignInRefused(t *testing.T) {
 func TestSignInThrottled(t *testing.T) {
 	run(t, nil, func(t *testing.T, e *env) {
 		c := e.anonymous(t)
-		for range accounts.DefaultMaxFailuresPerUsername {
+		for range accounts.DefaultMaxFailuresPerClient {
 			expect(t, c.post("/admin/signin", url.Values{"username": {"root"}, "password": {"nope nope"}}), http.StatusUnauthorized)
 		}
 		res := c.post("/admin/signin", url.Values{"username": {"root"}, "password": {password}})
@@ -113,6 +113,41 @@ func TestSignInThrottled(t *testing.T) {
 		}
 		e.clock.Advance(accounts.DefaultFailureWindow)
 		e.signIn(t, "root")
+	})
+}
+
+// TestSignInCannotBeLockedOut checks that an attacker's wrong passwords
+// for an admin throttle the attacker, not the admin signing in from a
+// browser they signed in from before, nor another admin behind the
+// attacker's address.
+func TestSignInCannotBeLockedOut(t *testing.T) {
+	run(t, nil, func(t *testing.T, e *env) {
+		e.mustUser(t, "ops", true)
+		const attacker, home = "203.0.113.1:40000", "198.51.100.2:40000"
+		signIn := func(step string, c *client, username, pw string, status int) *response {
+			t.Helper()
+			res := c.post("/admin/signin", url.Values{"username": {username}, "password": {pw}})
+			if res.Code != status {
+				t.Errorf("%s: got %d, want %d:\n%s", step, res.Code, status, res.main())
+			}
+			return res
+		}
+		signIn("root at home", e.anonymousFrom(t, home), "root", password, http.StatusSeeOther)
+		mallory := e.anonymousFrom(t, attacker)
+		for range accounts.DefaultMaxFailuresPerClient {
+			signIn("a guess", mallory, "root", "nope nope", http.StatusUnauthorized)
+		}
+		signIn("the attacker, even with the password", mallory, "root", password, http.StatusTooManyRequests)
+		root := e.anonymousFrom(t, home)
+		signIn("root at home, after the guesses", root, "root", password, http.StatusSeeOther)
+		if root.cookie == "" {
+			t.Error("root at home got no session")
+		}
+		ops := e.anonymousFrom(t, attacker)
+		signIn("another admin behind the attacker's NAT", ops, "ops", password, http.StatusSeeOther)
+		if ops.cookie == "" {
+			t.Error("ops got no session")
+		}
 	})
 }
 

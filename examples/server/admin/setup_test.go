@@ -98,6 +98,7 @@ func newEnv(t testing.TB, db *bun.DB, opts *admin.Options) *env {
 	e.acc, err = accounts.New(db, &accounts.Options{
 		BcryptCost: bcrypt.MinCost,
 		Now:        e.clock.Now,
+		Logger:     slog.New(slog.NewTextHandler(testWriter{t}, nil)),
 		OnCreate: func(ctx context.Context, tx bun.Tx, u accounts.User) error {
 			if err := storagetest.Must(inventory.NewSQLStore(tx, nil)).CreateInventory(ctx, &inventory.Inventory{UserID: u.ID, Username: u.Username}); err != nil {
 				return err
@@ -236,9 +237,16 @@ type client struct {
 	t      testing.TB
 	h      http.Handler
 	cookie string
+	// addr is the browser's RemoteAddr; "" for httptest's 192.0.2.1:1234.
+	addr string
 }
 
 func (e *env) anonymous(t testing.TB) *client { return &client{t: t, h: e.adm} }
+
+// anonymousFrom is a browser at the client address addr (host:port).
+func (e *env) anonymousFrom(t testing.TB, addr string) *client {
+	return &client{t: t, h: e.adm, addr: addr}
+}
 
 // signIn signs in through the sign-in form and fails the test unless it
 // worked.
@@ -273,6 +281,9 @@ func (c *client) post(path string, form url.Values) *response {
 
 func (c *client) do(req *http.Request) *response {
 	c.t.Helper()
+	if c.addr != "" {
+		req.RemoteAddr = c.addr
+	}
 	if c.cookie != "" {
 		req.AddCookie(&http.Cookie{Name: admin.CookieName, Value: c.cookie})
 	}
