@@ -24,14 +24,16 @@ import (
 
 // The defaults of Options.
 const (
-	DefaultMaxMessageSize = 64 << 10
-	DefaultMessageRate    = 20
-	DefaultMessageBurst   = 40
-	DefaultSendBuffer     = 64
-	DefaultSlowTimeout    = 250 * time.Millisecond
-	DefaultTicketLifetime = 30 * time.Second
-	DefaultPingPeriod     = 30 * time.Second
-	DefaultWriteTimeout   = 10 * time.Second
+	DefaultMaxMessageSize     = 64 << 10
+	DefaultMessageRate        = 20
+	DefaultMessageBurst       = 40
+	DefaultSendBuffer         = 64
+	DefaultSlowTimeout        = 250 * time.Millisecond
+	DefaultTicketLifetime     = 30 * time.Second
+	DefaultPingPeriod         = 30 * time.Second
+	DefaultWriteTimeout       = 10 * time.Second
+	DefaultMaxConnsPerUser    = 10
+	DefaultMaxConnsPerAddress = 100
 )
 
 // Options configure a Hub; nil means defaults.
@@ -64,6 +66,23 @@ type Options struct {
 	// long a close frame may wait behind data a stalled client does not
 	// read before the connection is dropped. Defaults to 10 s.
 	WriteTimeout time.Duration
+	// MaxConnsPerUser is how many connections one user may have open at
+	// once: enough for a few devices and browser tabs, not for one account
+	// to hold the server's memory. An upgrade over the cap is refused with
+	// 429. Defaults to 10.
+	MaxConnsPerUser int
+	// MaxConnsPerAddress is how many connections may be open at once from
+	// one client address (see ClientAddress), whoever they sign in as; an
+	// upgrade over the cap is refused with 429. It is larger than
+	// MaxConnsPerUser because players share addresses behind NAT.
+	// Defaults to 100.
+	MaxConnsPerAddress int
+	// ClientAddress returns the address a request comes from, for
+	// MaxConnsPerAddress. Defaults to the host of r.RemoteAddr. Behind a
+	// reverse proxy, every request comes from the proxy: derive the
+	// client's address from what the proxy adds (a header only your proxy
+	// can set).
+	ClientAddress func(r *http.Request) string
 	// CheckOrigin decides whether a browser page from another origin may
 	// connect. Defaults to same origin only: the Origin header's host must
 	// be the request's Host. Requests without an Origin (clients that are
@@ -98,8 +117,10 @@ type Hub struct {
 	channels map[string]map[*client]struct{}
 	closed   bool
 	conns    sync.WaitGroup // connection handlers and closers
+	perUser  map[int64]int  // connections open or upgrading, by user
+	perAddr  map[string]int // and by client address
 
-	delivered, slow atomic.Int64
+	delivered, slow, refused atomic.Int64
 }
 
 var _ gamekit.Publisher = (*Hub)(nil)
@@ -112,7 +133,8 @@ func New(opts *Options) (*Hub, error) {
 		o = *opts
 	}
 	if o.MaxMessageSize < 0 || o.MessageRate < 0 || o.MessageBurst < 0 || o.SendBuffer < 0 ||
-		o.SlowTimeout < 0 || o.TicketLifetime < 0 || o.PingPeriod < 0 || o.WriteTimeout < 0 {
+		o.SlowTimeout < 0 || o.TicketLifetime < 0 || o.PingPeriod < 0 || o.WriteTimeout < 0 ||
+		o.MaxConnsPerUser < 0 || o.MaxConnsPerAddress < 0 {
 		return nil, errors.New("realtime: Options must not be negative")
 	}
 	setDefault(&o.MaxMessageSize, DefaultMaxMessageSize)
@@ -123,6 +145,11 @@ func New(opts *Options) (*Hub, error) {
 	setDefault(&o.TicketLifetime, DefaultTicketLifetime)
 	setDefault(&o.PingPeriod, DefaultPingPeriod)
 	setDefault(&o.WriteTimeout, DefaultWriteTimeout)
+	setDefault(&o.MaxConnsPerUser, DefaultMaxConnsPerUser)
+	setDefault(&o.MaxConnsPerAddress, DefaultMaxConnsPerAddress)
+	if o.ClientAddress == nil {
+		o.ClientAddress = remoteHost
+	}
 	if o.CheckOrigin == nil {
 		o.CheckOrigin = sameOrigin
 	}
@@ -144,6 +171,8 @@ func New(opts *Options) (*Hub, error) {
 		rules:    map[string]Rule{"user.*": OwnUser},
 		clients:  make(map[*client]struct{}),
 		channels: make(map[string]map[*client]struct{}),
+		perUser:  make(map[int64]int),
+		perAddr:  make(map[string]int),
 	}
 	h.melody = h.newMelody()
 	var err error
@@ -281,7 +310,8 @@ func (h *Hub) subscribers(channel string) []*client {
 // host's authentication put on the request context (from an Authorization
 // header). Before upgrading it refuses, with a JSON error: another origin
 // (403, see Options.CheckOrigin), an access token in the URL (400), no
-// identity or a bad ticket (401), a hub that is closing (503).
+// identity or a bad ticket (401), a caller over MaxConnsPerUser or
+// MaxConnsPerAddress (429), a hub that is closing (503).
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !h.opts.CheckOrigin(r) {
 		rest.WriteError(w, r, gamekit.Errorf(gamekit.ErrForbidden, "Origin %q may not connect.", r.Header.Get("Origin")))
@@ -306,21 +336,64 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	addr := h.opts.ClientAddress(r)
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
 		rest.WriteJSON(w, r, http.StatusServiceUnavailable, rest.Detail{Detail: "The server is shutting down."})
 		return
 	}
+	if over := h.overCap(id.UserID, addr); over != "" {
+		h.mu.Unlock()
+		h.refused.Add(1)
+		rest.WriteJSON(w, r, http.StatusTooManyRequests, rest.Detail{Detail: over})
+		return
+	}
+	h.perUser[id.UserID]++
+	h.perAddr[addr]++
 	h.conns.Add(1)
 	h.mu.Unlock()
 	defer h.conns.Done()
+	defer h.release(id.UserID, addr)
 
 	c := h.newClient(id)
 	defer c.cancel()
 	// melody answers a failed upgrade itself (400 for a request that is
 	// not a websocket handshake).
 	_ = h.melody.HandleRequestWithKeys(releaseWriteBuffer{w}, r, map[string]any{clientKey: c})
+}
+
+// overCap says which cap a new connection for user from addr would
+// exceed, or "" if none; h.mu is held.
+func (h *Hub) overCap(user int64, addr string) string {
+	if n := h.opts.MaxConnsPerUser; h.perUser[user] >= n {
+		return fmt.Sprintf("Too many connections: at most %d connections per user are allowed. Close another first.", n)
+	}
+	if n := h.opts.MaxConnsPerAddress; h.perAddr[addr] >= n {
+		return fmt.Sprintf("Too many connections: at most %d connections per address are allowed. Close another first.", n)
+	}
+	return ""
+}
+
+// release frees the slots a connection held under the caps.
+func (h *Hub) release(user int64, addr string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.perUser[user]--; h.perUser[user] == 0 {
+		delete(h.perUser, user)
+	}
+	if h.perAddr[addr]--; h.perAddr[addr] == 0 {
+		delete(h.perAddr, addr)
+	}
+}
+
+// remoteHost is the default ClientAddress: the host of r.RemoteAddr.
+func remoteHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // releaseWriteBuffer hands the upgrade a ResponseWriter whose Hijack gives
@@ -429,6 +502,9 @@ type Stats struct {
 	// SlowDisconnects counts the clients disconnected with
 	// CloseSlowConsumer since New.
 	SlowDisconnects int64
+	// RefusedConnections counts the upgrades refused with 429 since New,
+	// over MaxConnsPerUser or MaxConnsPerAddress.
+	RefusedConnections int64
 }
 
 // Stats returns the hub's counters.
@@ -436,7 +512,7 @@ func (h *Hub) Stats() Stats {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	return Stats{Clients: len(h.clients), Channels: len(h.channels),
-		Delivered: h.delivered.Load(), SlowDisconnects: h.slow.Load()}
+		Delivered: h.delivered.Load(), SlowDisconnects: h.slow.Load(), RefusedConnections: h.refused.Load()}
 }
 
 // Close stops the hub: new upgrades are refused with 503, every client is

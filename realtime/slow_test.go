@@ -95,8 +95,10 @@ func TestSlowConsumerIsDisconnectedOthersGetEverything(t *testing.T) {
 	// 100 writers, under the race detector and beside other test
 	// binaries: one can go unscheduled for longer than the default 250 ms
 	// and would rightly be taken for slow. A longer timeout tests the same
-	// policy without mistaking the test machine for a slow network.
-	e := setupOn(t, &realtime.Options{SlowTimeout: 3 * time.Second}, smallSendBuffers)
+	// policy without mistaking the test machine for a slow network. All
+	// the clients connect from loopback, and most as bob.
+	e := setupOn(t, &realtime.Options{SlowTimeout: 3 * time.Second,
+		MaxConnsPerUser: clients, MaxConnsPerAddress: clients}, smallSendBuffers)
 	healthy := make([]*apitest.WS, clients-1)
 	for i := range healthy {
 		healthy[i] = e.dial(t, "bob")
@@ -163,7 +165,7 @@ func TestSlowConsumerIsDisconnectedOthersGetEverything(t *testing.T) {
 
 func TestCloseSendsGoingAwayToEveryClient(t *testing.T) {
 	const clients = 200
-	e := setup(t, nil)
+	e := setup(t, &realtime.Options{MaxConnsPerUser: clients, MaxConnsPerAddress: clients})
 	conns := make([]*apitest.WS, clients)
 	for i := range conns {
 		conns[i] = e.dial(t, "alice")
