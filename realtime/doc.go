@@ -67,7 +67,14 @@
 //
 // A message larger than Options.MaxMessageSize (64 KiB) closes the
 // connection with 1009; more than MessageRate per second (20, bursts of 40)
-// are answered rate_limited.
+// are answered rate_limited, each message counting, even one that is not
+// JSON. A client that ignores rate_limited is flooding: the message after
+// FloodLimit (50) answered rate_limited in a row is not answered, and the
+// connection is closed with ClosePolicyViolation (1008) and counted in
+// Stats.FloodDisconnects. One message within the rate starts the count
+// again, so with the defaults a client is closed once it sends faster
+// than about 1,000 messages/s past its burst. A binary message is
+// answered bad_request: the protocol is JSON text.
 //
 // Each client has a send buffer of SendBuffer messages (64). melody drops a
 // message silently when a session's buffer is full; the hub never lets that

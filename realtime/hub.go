@@ -27,6 +27,7 @@ const (
 	DefaultMaxMessageSize     = 64 << 10
 	DefaultMessageRate        = 20
 	DefaultMessageBurst       = 40
+	DefaultFloodLimit         = 50
 	DefaultSendBuffer         = 64
 	DefaultSlowTimeout        = 250 * time.Millisecond
 	DefaultTicketLifetime     = 30 * time.Second
@@ -47,6 +48,14 @@ type Options struct {
 	// Default to 20 and 40.
 	MessageRate  float64
 	MessageBurst int
+	// FloodLimit is how many messages in a row a connection may send over
+	// its rate, each answered rate_limited, before it is closed with
+	// ClosePolicyViolation (1008): a client that ignores rate_limited and
+	// keeps sending is flooding. A message within the rate starts the
+	// count again, so a client a little over its rate is slowed down, not
+	// closed; one sending faster than FloodLimit × MessageRate past its
+	// burst (1,000 messages/s with the defaults) is closed. Defaults to 50.
+	FloodLimit int
 	// SendBuffer is how many messages may wait to be written to one
 	// client. Defaults to 64. See SlowTimeout.
 	SendBuffer int
@@ -120,7 +129,7 @@ type Hub struct {
 	perUser  map[int64]int  // connections open or upgrading, by user
 	perAddr  map[string]int // and by client address
 
-	delivered, slow, refused atomic.Int64
+	delivered, slow, flood, refused atomic.Int64
 }
 
 var _ gamekit.Publisher = (*Hub)(nil)
@@ -132,7 +141,7 @@ func New(opts *Options) (*Hub, error) {
 	if opts != nil {
 		o = *opts
 	}
-	if o.MaxMessageSize < 0 || o.MessageRate < 0 || o.MessageBurst < 0 || o.SendBuffer < 0 ||
+	if o.MaxMessageSize < 0 || o.MessageRate < 0 || o.MessageBurst < 0 || o.FloodLimit < 0 || o.SendBuffer < 0 ||
 		o.SlowTimeout < 0 || o.TicketLifetime < 0 || o.PingPeriod < 0 || o.WriteTimeout < 0 ||
 		o.MaxConnsPerUser < 0 || o.MaxConnsPerAddress < 0 {
 		return nil, errors.New("realtime: Options must not be negative")
@@ -140,6 +149,7 @@ func New(opts *Options) (*Hub, error) {
 	setDefault(&o.MaxMessageSize, DefaultMaxMessageSize)
 	setDefault(&o.MessageRate, DefaultMessageRate)
 	setDefault(&o.MessageBurst, DefaultMessageBurst)
+	setDefault(&o.FloodLimit, DefaultFloodLimit)
 	setDefault(&o.SendBuffer, DefaultSendBuffer)
 	setDefault(&o.SlowTimeout, DefaultSlowTimeout)
 	setDefault(&o.TicketLifetime, DefaultTicketLifetime)
@@ -209,7 +219,8 @@ func (h *Hub) newMelody() *melody.Melody {
 	m.Upgrader.WriteBufferPool = &sync.Pool{}
 	m.HandleConnect(h.connect)
 	m.HandleDisconnect(h.disconnect)
-	m.HandleMessage(h.handleMessage)
+	m.HandleMessage(func(s *melody.Session, msg []byte) { h.handleMessage(s, msg, false) })
+	m.HandleMessageBinary(func(s *melody.Session, msg []byte) { h.handleMessage(s, msg, true) })
 	m.HandleSentMessage(func(s *melody.Session, _ []byte) { clientOf(s).sent() })
 	m.HandleError(func(s *melody.Session, err error) {
 		// A full buffer cannot happen (the hub counts), but if it ever
@@ -226,7 +237,7 @@ func (h *Hub) newMelody() *melody.Melody {
 // answering grow a stack to 8 KiB; done on the connection's read goroutine,
 // which then parks for as long as the client is idle, that stack would stay
 // grown for every idle connection (4 KiB each).
-func (h *Hub) handleMessage(s *melody.Session, msg []byte) {
+func (h *Hub) handleMessage(s *melody.Session, msg []byte, binary bool) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -235,7 +246,7 @@ func (h *Hub) handleMessage(s *melody.Session, msg []byte) {
 				h.log.Error("realtime: handling a message panicked", "panic", p)
 			}
 		}()
-		clientOf(s).handle(msg)
+		clientOf(s).handle(msg, binary)
 	}()
 	<-done
 }
@@ -502,6 +513,10 @@ type Stats struct {
 	// SlowDisconnects counts the clients disconnected with
 	// CloseSlowConsumer since New.
 	SlowDisconnects int64
+	// FloodDisconnects counts the clients closed with
+	// ClosePolicyViolation since New, for sending over their rate more
+	// than FloodLimit times in a row.
+	FloodDisconnects int64
 	// RefusedConnections counts the upgrades refused with 429 since New,
 	// over MaxConnsPerUser or MaxConnsPerAddress.
 	RefusedConnections int64
@@ -512,7 +527,7 @@ func (h *Hub) Stats() Stats {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	return Stats{Clients: len(h.clients), Channels: len(h.channels),
-		Delivered: h.delivered.Load(), SlowDisconnects: h.slow.Load(), RefusedConnections: h.refused.Load()}
+		Delivered: h.delivered.Load(), SlowDisconnects: h.slow.Load(), FloodDisconnects: h.flood.Load(), RefusedConnections: h.refused.Load()}
 }
 
 // Close stops the hub: new upgrades are refused with 503, every client is

@@ -1,9 +1,11 @@
 package realtime_test
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 
@@ -77,5 +79,82 @@ func TestDefaultConnectionCapPerUser(t *testing.T) {
 	}
 	if status, _ := apitest.DialStatus(t, e.srv, "/ws", apitest.As("alice")); status != http.StatusTooManyRequests {
 		t.Errorf("connection %d of one user: got %d, want 429", realtime.DefaultMaxConnsPerUser+1, status)
+	}
+}
+
+// frozenClock is a clock that moves only when told.
+type frozenClock chan time.Time
+
+func newFrozenClock(now time.Time) frozenClock {
+	c := make(frozenClock, 1)
+	c <- now
+	return c
+}
+
+func (c frozenClock) Now() time.Time { t := <-c; c <- t; return t }
+
+func (c frozenClock) Advance(d time.Duration) { t := <-c; c <- t.Add(d) }
+
+// A client that keeps sending over its rate is closed with 1008; one
+// that slows down when told is not.
+func TestFloodersAreDisconnected(t *testing.T) {
+	clock := newFrozenClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+	e := setup(t, &realtime.Options{MessageRate: 2, MessageBurst: 3, FloodLimit: 5, Now: clock.Now})
+	alice := e.dial(t, "alice")
+	echo := `{"id":1,"route":"test","verb":"echo"}`
+	call := func(want string) {
+		t.Helper()
+		f := alice.Call(echo)
+		if got := "ok"; !f.OK {
+			got = f.Error.Code
+			if got != want {
+				t.Fatalf("got %s, want %s", got, want)
+			}
+		} else if want != "ok" {
+			t.Fatalf("got ok, want %s", want)
+		}
+	}
+	for range 3 {
+		call("ok")
+	}
+	// Five over the rate in a row are answered; a message within the rate
+	// starts the count again.
+	for range 5 {
+		call(realtime.CodeRateLimited)
+	}
+	clock.Advance(500 * time.Millisecond)
+	call("ok")
+	for range 5 {
+		call(realtime.CodeRateLimited)
+	}
+	if s := e.hub.Stats(); s.FloodDisconnects != 0 || s.Clients != 1 {
+		t.Fatalf("before flooding: got %+v", s)
+	}
+	// The sixth in a row is flooding.
+	alice.Send(echo)
+	_, err := alice.ReadFrame()
+	var closeErr *websocket.CloseError
+	if !errors.As(err, &closeErr) || closeErr.Code != websocket.ClosePolicyViolation {
+		t.Fatalf("the sixth over the rate in a row: got %v, want close 1008", err)
+	}
+	waitFor(t, "the flooder to be gone", func() bool { return e.hub.Stats().Clients == 0 })
+	if s := e.hub.Stats(); s.FloodDisconnects != 1 {
+		t.Errorf("stats: got %+v, want 1 flood disconnect", s)
+	}
+}
+
+// The protocol is JSON text; a binary message is answered, not ignored.
+func TestBinaryMessagesAreAnswered(t *testing.T) {
+	e := setup(t, nil)
+	alice := e.dial(t, "alice")
+	if err := alice.WriteMessage(websocket.BinaryMessage, []byte(`{"id":1,"route":"test","verb":"whoami"}`)); err != nil {
+		t.Fatal(err)
+	}
+	f := alice.Read()
+	if f.OK || f.Error == nil || f.Error.Code != realtime.CodeBadRequest || !strings.Contains(f.Error.Message, "text") {
+		t.Fatalf("binary message: got %+v %+v, want bad_request asking for text", f, f.Error)
+	}
+	if f := alice.Call(`{"id":2,"route":"test","verb":"whoami"}`); !f.OK {
+		t.Errorf("after a binary message: got %+v", f.Error)
 	}
 }
