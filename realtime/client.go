@@ -144,13 +144,25 @@ func (c *client) drop(code int, reason string) {
 		}
 		c.hub.conns.Go(func() {
 			conn := c.session.WebsocketConnection()
-			_ = conn.WriteControl(websocket.CloseMessage, closeMessage(code, reason), time.Now().Add(c.hub.opts.WriteTimeout))
-			timer := time.NewTimer(closeAnswerTimeout)
+			lc, _ := conn.UnderlyingConn().(*lingeringConn)
+			if lc == nil {
+				lc = &lingeringConn{Conn: conn.UnderlyingConn()}
+			}
+			lc.held.Store(true) // closed here, not by melody
+			defer lc.Conn.Close()
+			if conn.WriteControl(websocket.CloseMessage, closeMessage(code, reason), time.Now().Add(c.hub.opts.WriteTimeout)) != nil {
+				return
+			}
+			lc.closeWrite()
+			wait := closeAnswerTimeout
+			if code == CloseSlowConsumer {
+				wait = c.hub.opts.WriteTimeout // it has a backlog to read first
+			}
+			timer := time.NewTimer(wait)
 			defer timer.Stop()
 			select {
 			case <-c.ended:
 			case <-timer.C:
-				conn.Close()
 			}
 		})
 	})

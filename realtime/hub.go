@@ -73,7 +73,9 @@ type Options struct {
 	PingPeriod time.Duration
 	// WriteTimeout bounds one write to a client's connection, and so how
 	// long a close frame may wait behind data a stalled client does not
-	// read before the connection is dropped. Defaults to 10 s.
+	// read before the connection is dropped, and how long a slow client's
+	// connection is held open after its close frame for it to read what
+	// was queued. Defaults to 10 s.
 	WriteTimeout time.Duration
 	// MaxConnsPerUser is how many connections one user may have open at
 	// once: enough for a few devices and browser tabs, not for one account
@@ -420,8 +422,37 @@ func (w releaseWriteBuffer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	*rw.Writer = *bufio.NewWriterSize(conn, 16) // bufio's smallest
-	return conn, rw, nil
+	lc := &lingeringConn{Conn: conn}
+	*rw.Writer = *bufio.NewWriterSize(lc, 16) // bufio's smallest
+	return lc, rw, nil
+}
+
+// lingeringConn is a client's connection that the hub can keep open
+// after sending its close frame. melody closes a connection as soon as
+// the frame is written, yet for a slow client the frame and the events
+// before it may still wait in the kernel; anything the client sends then
+// (a pong, a request, its answer to the close) makes the kernel reset the
+// connection and discard them. Once held, Close does nothing: the hub
+// half-closes the connection after the frame and closes it itself.
+type lingeringConn struct {
+	net.Conn
+	held atomic.Bool
+}
+
+// Close closes the connection unless the hub holds it.
+func (c *lingeringConn) Close() error {
+	if c.held.Load() {
+		return nil
+	}
+	return c.Conn.Close()
+}
+
+// closeWrite sends the end of the stream after what is queued, where
+// the connection can (TCP).
+func (c *lingeringConn) closeWrite() {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+	}
 }
 
 // connect registers a client once its connection is upgraded.
