@@ -36,10 +36,11 @@ type client struct {
 
 	channels map[string]struct{} // guarded by hub.mu
 
-	// The message rate limit, a token bucket; only the connection's read
-	// goroutine touches it.
-	tokens float64
-	last   time.Time
+	// The message rate limit, a token bucket, and how many messages in a
+	// row it refused; only the connection's read goroutine touches them.
+	tokens  float64
+	last    time.Time
+	refused int
 }
 
 func (h *Hub) newClient(id gamekit.Identity) *client {
@@ -131,28 +132,60 @@ func (c *client) drop(code int, reason string) {
 	c.once.Do(func() {
 		close(c.gone)
 		c.hub.forget(c)
-		if code == CloseSlowConsumer {
+		switch code {
+		case CloseSlowConsumer:
 			c.hub.slow.Add(1)
 			c.hub.log.Warn("realtime: slow client disconnected", "user", c.id.UserID,
 				"remote", c.session.RemoteAddr().String(), "send_buffer", c.hub.opts.SendBuffer)
+		case ClosePolicyViolation:
+			c.hub.flood.Add(1)
+			c.hub.log.Warn("realtime: flooding client disconnected", "user", c.id.UserID,
+				"remote", c.session.RemoteAddr().String(), "flood_limit", c.hub.opts.FloodLimit)
 		}
 		c.hub.conns.Go(func() {
 			conn := c.session.WebsocketConnection()
-			_ = conn.WriteControl(websocket.CloseMessage, closeMessage(code, reason), time.Now().Add(c.hub.opts.WriteTimeout))
-			timer := time.NewTimer(closeAnswerTimeout)
+			lc, _ := conn.UnderlyingConn().(*lingeringConn)
+			if lc == nil {
+				lc = &lingeringConn{Conn: conn.UnderlyingConn()}
+			}
+			lc.held.Store(true) // closed here, not by melody
+			defer lc.Conn.Close()
+			if conn.WriteControl(websocket.CloseMessage, closeMessage(code, reason), time.Now().Add(c.hub.opts.WriteTimeout)) != nil {
+				return
+			}
+			lc.closeWrite()
+			wait := closeAnswerTimeout
+			if code == CloseSlowConsumer {
+				wait = c.hub.opts.WriteTimeout // it has a backlog to read first
+			}
+			timer := time.NewTimer(wait)
 			defer timer.Stop()
 			select {
 			case <-c.ended:
 			case <-timer.C:
-				conn.Close()
 			}
 		})
 	})
 }
 
+// errBinary answers a binary message: the protocol is JSON text.
+var errBinary = gamekit.Errorf(gamekit.ErrInvalid, "realtime: binary messages are not supported; send each request as a JSON text message")
+
 // handle answers one message from the client, one at a time (see
 // Hub.handleMessage), so a client's requests are answered in order.
-func (c *client) handle(msg []byte) {
+// Every message counts against the rate, even one that cannot be read.
+func (c *client) handle(msg []byte, binary bool) {
+	select {
+	case <-c.gone:
+		return // dropped: nothing more is answered
+	default:
+	}
+	if binary {
+		if c.admit(nil) {
+			c.reply(nil, nil, errBinary)
+		}
+		return
+	}
 	var req request
 	if err := rest.Unmarshal(msg, &req); err != nil {
 		// Echo the id if one can be read, so the client can match the error.
@@ -160,15 +193,33 @@ func (c *client) handle(msg []byte) {
 			ID json.RawMessage `json:"id"`
 		}
 		_ = json.Unmarshal(msg, &id)
-		c.reply(id.ID, nil, err)
+		if c.admit(id.ID) {
+			c.reply(id.ID, nil, err)
+		}
 		return
 	}
-	if !c.allow() {
-		c.reply(req.ID, nil, &gamekit.RateLimitError{RetryAfter: time.Duration(float64(time.Second) / c.hub.opts.MessageRate)})
+	if !c.admit(req.ID) {
 		return
 	}
 	data, err := c.dispatch(req)
 	c.reply(req.ID, data, err)
+}
+
+// admit reports whether a message is within the client's rate. One that
+// is not is answered rate_limited, unless it is more than FloodLimit in a
+// row: then the client is flooding, and is dropped with
+// ClosePolicyViolation.
+func (c *client) admit(id json.RawMessage) bool {
+	if c.allow() {
+		c.refused = 0
+		return true
+	}
+	if c.refused++; c.refused > c.hub.opts.FloodLimit {
+		c.drop(ClosePolicyViolation, "flooding: too many messages over the rate limit")
+		return false
+	}
+	c.reply(id, nil, &gamekit.RateLimitError{RetryAfter: time.Duration(float64(time.Second) / c.hub.opts.MessageRate)})
+	return false
 }
 
 // dispatch runs a request: subscribe, unsubscribe, or a route's verb.

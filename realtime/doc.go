@@ -58,9 +58,23 @@
 //
 // # Limits and slow clients
 //
+// A user may have MaxConnsPerUser connections open at once (10), and one
+// client address MaxConnsPerAddress (100; by default the host of
+// RemoteAddr, see Options.ClientAddress for hosts behind a proxy). An
+// upgrade over either cap is refused with 429 and a JSON {"detail": ...}
+// naming the cap, and counted in Stats.RefusedConnections; a connection
+// frees its slot when it ends.
+//
 // A message larger than Options.MaxMessageSize (64 KiB) closes the
 // connection with 1009; more than MessageRate per second (20, bursts of 40)
-// are answered rate_limited.
+// are answered rate_limited, each message counting, even one that is not
+// JSON. A client that ignores rate_limited is flooding: the message after
+// FloodLimit (50) answered rate_limited in a row is not answered, and the
+// connection is closed with ClosePolicyViolation (1008) and counted in
+// Stats.FloodDisconnects. One message within the rate starts the count
+// again, so with the defaults a client is closed once it sends faster
+// than about 1,000 messages/s past its burst. A binary message is
+// answered bad_request: the protocol is JSON text.
 //
 // Each client has a send buffer of SendBuffer messages (64). melody drops a
 // message silently when a session's buffer is full; the hub never lets that
@@ -70,11 +84,24 @@
 // keep up: it leaves every channel at once, is counted in
 // Stats.SlowDisconnects, and is sent close code CloseSlowConsumer (4000) as
 // a control frame, around its full buffer, so the frame is the next thing
-// on the wire. Its connection is closed once it answers, or a second after
-// the frame is written (the write waits up to WriteTimeout, 10 s, behind
-// data the client has not read yet). Every other client keeps receiving
-// everything. Pings every PingPeriod (30 s) drop connections that have
-// died without closing.
+// on the wire after the event being written. Nothing more is written to
+// it, its requests are no longer answered, and the hub half-closes the
+// connection after the frame and keeps it open until the client answers
+// or WriteTimeout (10 s) passes, so what the client then sends cannot
+// make the connection reset under the events still queued for it.
+//
+// What such a client sees therefore depends on when it reads again. If
+// it resumes within about WriteTimeout, it reads a gapless run of whole events,
+// then the close code 4000. If it resumes later, the hub has usually
+// given up the event it was writing (its write timed out, perhaps half
+// done) and closed the connection without a close frame: the client
+// reads a gapless run of whole events, then the connection ends
+// abnormally (1006 in a browser; an unexpected EOF, or a reset if the
+// operating system dropped the abandoned connection meanwhile). It never sees an event
+// after a gap. Every other client keeps receiving everything.
+//
+// Pings every PingPeriod (30 s) drop connections that have died without
+// closing.
 //
 // # Brokers
 //

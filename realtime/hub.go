@@ -24,14 +24,17 @@ import (
 
 // The defaults of Options.
 const (
-	DefaultMaxMessageSize = 64 << 10
-	DefaultMessageRate    = 20
-	DefaultMessageBurst   = 40
-	DefaultSendBuffer     = 64
-	DefaultSlowTimeout    = 250 * time.Millisecond
-	DefaultTicketLifetime = 30 * time.Second
-	DefaultPingPeriod     = 30 * time.Second
-	DefaultWriteTimeout   = 10 * time.Second
+	DefaultMaxMessageSize     = 64 << 10
+	DefaultMessageRate        = 20
+	DefaultMessageBurst       = 40
+	DefaultFloodLimit         = 50
+	DefaultSendBuffer         = 64
+	DefaultSlowTimeout        = 250 * time.Millisecond
+	DefaultTicketLifetime     = 30 * time.Second
+	DefaultPingPeriod         = 30 * time.Second
+	DefaultWriteTimeout       = 10 * time.Second
+	DefaultMaxConnsPerUser    = 10
+	DefaultMaxConnsPerAddress = 100
 )
 
 // Options configure a Hub; nil means defaults.
@@ -45,6 +48,14 @@ type Options struct {
 	// Default to 20 and 40.
 	MessageRate  float64
 	MessageBurst int
+	// FloodLimit is how many messages in a row a connection may send over
+	// its rate, each answered rate_limited, before it is closed with
+	// ClosePolicyViolation (1008): a client that ignores rate_limited and
+	// keeps sending is flooding. A message within the rate starts the
+	// count again, so a client a little over its rate is slowed down, not
+	// closed; one sending faster than FloodLimit × MessageRate past its
+	// burst (1,000 messages/s with the defaults) is closed. Defaults to 50.
+	FloodLimit int
 	// SendBuffer is how many messages may wait to be written to one
 	// client. Defaults to 64. See SlowTimeout.
 	SendBuffer int
@@ -62,8 +73,27 @@ type Options struct {
 	PingPeriod time.Duration
 	// WriteTimeout bounds one write to a client's connection, and so how
 	// long a close frame may wait behind data a stalled client does not
-	// read before the connection is dropped. Defaults to 10 s.
+	// read before the connection is dropped, and how long a slow client's
+	// connection is held open after its close frame for it to read what
+	// was queued. Defaults to 10 s.
 	WriteTimeout time.Duration
+	// MaxConnsPerUser is how many connections one user may have open at
+	// once: enough for a few devices and browser tabs, not for one account
+	// to hold the server's memory. An upgrade over the cap is refused with
+	// 429. Defaults to 10.
+	MaxConnsPerUser int
+	// MaxConnsPerAddress is how many connections may be open at once from
+	// one client address (see ClientAddress), whoever they sign in as; an
+	// upgrade over the cap is refused with 429. It is larger than
+	// MaxConnsPerUser because players share addresses behind NAT.
+	// Defaults to 100.
+	MaxConnsPerAddress int
+	// ClientAddress returns the address a request comes from, for
+	// MaxConnsPerAddress. Defaults to the host of r.RemoteAddr. Behind a
+	// reverse proxy, every request comes from the proxy: derive the
+	// client's address from what the proxy adds (a header only your proxy
+	// can set).
+	ClientAddress func(r *http.Request) string
 	// CheckOrigin decides whether a browser page from another origin may
 	// connect. Defaults to same origin only: the Origin header's host must
 	// be the request's Host. Requests without an Origin (clients that are
@@ -98,8 +128,10 @@ type Hub struct {
 	channels map[string]map[*client]struct{}
 	closed   bool
 	conns    sync.WaitGroup // connection handlers and closers
+	perUser  map[int64]int  // connections open or upgrading, by user
+	perAddr  map[string]int // and by client address
 
-	delivered, slow atomic.Int64
+	delivered, slow, flood, refused atomic.Int64
 }
 
 var _ gamekit.Publisher = (*Hub)(nil)
@@ -111,18 +143,25 @@ func New(opts *Options) (*Hub, error) {
 	if opts != nil {
 		o = *opts
 	}
-	if o.MaxMessageSize < 0 || o.MessageRate < 0 || o.MessageBurst < 0 || o.SendBuffer < 0 ||
-		o.SlowTimeout < 0 || o.TicketLifetime < 0 || o.PingPeriod < 0 || o.WriteTimeout < 0 {
+	if o.MaxMessageSize < 0 || o.MessageRate < 0 || o.MessageBurst < 0 || o.FloodLimit < 0 || o.SendBuffer < 0 ||
+		o.SlowTimeout < 0 || o.TicketLifetime < 0 || o.PingPeriod < 0 || o.WriteTimeout < 0 ||
+		o.MaxConnsPerUser < 0 || o.MaxConnsPerAddress < 0 {
 		return nil, errors.New("realtime: Options must not be negative")
 	}
 	setDefault(&o.MaxMessageSize, DefaultMaxMessageSize)
 	setDefault(&o.MessageRate, DefaultMessageRate)
 	setDefault(&o.MessageBurst, DefaultMessageBurst)
+	setDefault(&o.FloodLimit, DefaultFloodLimit)
 	setDefault(&o.SendBuffer, DefaultSendBuffer)
 	setDefault(&o.SlowTimeout, DefaultSlowTimeout)
 	setDefault(&o.TicketLifetime, DefaultTicketLifetime)
 	setDefault(&o.PingPeriod, DefaultPingPeriod)
 	setDefault(&o.WriteTimeout, DefaultWriteTimeout)
+	setDefault(&o.MaxConnsPerUser, DefaultMaxConnsPerUser)
+	setDefault(&o.MaxConnsPerAddress, DefaultMaxConnsPerAddress)
+	if o.ClientAddress == nil {
+		o.ClientAddress = remoteHost
+	}
 	if o.CheckOrigin == nil {
 		o.CheckOrigin = sameOrigin
 	}
@@ -144,6 +183,8 @@ func New(opts *Options) (*Hub, error) {
 		rules:    map[string]Rule{"user.*": OwnUser},
 		clients:  make(map[*client]struct{}),
 		channels: make(map[string]map[*client]struct{}),
+		perUser:  make(map[int64]int),
+		perAddr:  make(map[string]int),
 	}
 	h.melody = h.newMelody()
 	var err error
@@ -180,7 +221,8 @@ func (h *Hub) newMelody() *melody.Melody {
 	m.Upgrader.WriteBufferPool = &sync.Pool{}
 	m.HandleConnect(h.connect)
 	m.HandleDisconnect(h.disconnect)
-	m.HandleMessage(h.handleMessage)
+	m.HandleMessage(func(s *melody.Session, msg []byte) { h.handleMessage(s, msg, false) })
+	m.HandleMessageBinary(func(s *melody.Session, msg []byte) { h.handleMessage(s, msg, true) })
 	m.HandleSentMessage(func(s *melody.Session, _ []byte) { clientOf(s).sent() })
 	m.HandleError(func(s *melody.Session, err error) {
 		// A full buffer cannot happen (the hub counts), but if it ever
@@ -197,7 +239,7 @@ func (h *Hub) newMelody() *melody.Melody {
 // answering grow a stack to 8 KiB; done on the connection's read goroutine,
 // which then parks for as long as the client is idle, that stack would stay
 // grown for every idle connection (4 KiB each).
-func (h *Hub) handleMessage(s *melody.Session, msg []byte) {
+func (h *Hub) handleMessage(s *melody.Session, msg []byte, binary bool) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -206,7 +248,7 @@ func (h *Hub) handleMessage(s *melody.Session, msg []byte) {
 				h.log.Error("realtime: handling a message panicked", "panic", p)
 			}
 		}()
-		clientOf(s).handle(msg)
+		clientOf(s).handle(msg, binary)
 	}()
 	<-done
 }
@@ -281,7 +323,8 @@ func (h *Hub) subscribers(channel string) []*client {
 // host's authentication put on the request context (from an Authorization
 // header). Before upgrading it refuses, with a JSON error: another origin
 // (403, see Options.CheckOrigin), an access token in the URL (400), no
-// identity or a bad ticket (401), a hub that is closing (503).
+// identity or a bad ticket (401), a caller over MaxConnsPerUser or
+// MaxConnsPerAddress (429), a hub that is closing (503).
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !h.opts.CheckOrigin(r) {
 		rest.WriteError(w, r, gamekit.Errorf(gamekit.ErrForbidden, "Origin %q may not connect.", r.Header.Get("Origin")))
@@ -306,21 +349,64 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	addr := h.opts.ClientAddress(r)
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
 		rest.WriteJSON(w, r, http.StatusServiceUnavailable, rest.Detail{Detail: "The server is shutting down."})
 		return
 	}
+	if over := h.overCap(id.UserID, addr); over != "" {
+		h.mu.Unlock()
+		h.refused.Add(1)
+		rest.WriteJSON(w, r, http.StatusTooManyRequests, rest.Detail{Detail: over})
+		return
+	}
+	h.perUser[id.UserID]++
+	h.perAddr[addr]++
 	h.conns.Add(1)
 	h.mu.Unlock()
 	defer h.conns.Done()
+	defer h.release(id.UserID, addr)
 
 	c := h.newClient(id)
 	defer c.cancel()
 	// melody answers a failed upgrade itself (400 for a request that is
 	// not a websocket handshake).
 	_ = h.melody.HandleRequestWithKeys(releaseWriteBuffer{w}, r, map[string]any{clientKey: c})
+}
+
+// overCap says which cap a new connection for user from addr would
+// exceed, or "" if none; h.mu is held.
+func (h *Hub) overCap(user int64, addr string) string {
+	if n := h.opts.MaxConnsPerUser; h.perUser[user] >= n {
+		return fmt.Sprintf("Too many connections: at most %d connections per user are allowed. Close another first.", n)
+	}
+	if n := h.opts.MaxConnsPerAddress; h.perAddr[addr] >= n {
+		return fmt.Sprintf("Too many connections: at most %d connections per address are allowed. Close another first.", n)
+	}
+	return ""
+}
+
+// release frees the slots a connection held under the caps.
+func (h *Hub) release(user int64, addr string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.perUser[user]--; h.perUser[user] == 0 {
+		delete(h.perUser, user)
+	}
+	if h.perAddr[addr]--; h.perAddr[addr] == 0 {
+		delete(h.perAddr, addr)
+	}
+}
+
+// remoteHost is the default ClientAddress: the host of r.RemoteAddr.
+func remoteHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // releaseWriteBuffer hands the upgrade a ResponseWriter whose Hijack gives
@@ -336,8 +422,37 @@ func (w releaseWriteBuffer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	*rw.Writer = *bufio.NewWriterSize(conn, 16) // bufio's smallest
-	return conn, rw, nil
+	lc := &lingeringConn{Conn: conn}
+	*rw.Writer = *bufio.NewWriterSize(lc, 16) // bufio's smallest
+	return lc, rw, nil
+}
+
+// lingeringConn is a client's connection that the hub can keep open
+// after sending its close frame. melody closes a connection as soon as
+// the frame is written, yet for a slow client the frame and the events
+// before it may still wait in the kernel; anything the client sends then
+// (a pong, a request, its answer to the close) makes the kernel reset the
+// connection and discard them. Once held, Close does nothing: the hub
+// half-closes the connection after the frame and closes it itself.
+type lingeringConn struct {
+	net.Conn
+	held atomic.Bool
+}
+
+// Close closes the connection unless the hub holds it.
+func (c *lingeringConn) Close() error {
+	if c.held.Load() {
+		return nil
+	}
+	return c.Conn.Close()
+}
+
+// closeWrite sends the end of the stream after what is queued, where
+// the connection can (TCP).
+func (c *lingeringConn) closeWrite() {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+	}
 }
 
 // connect registers a client once its connection is upgraded.
@@ -429,6 +544,13 @@ type Stats struct {
 	// SlowDisconnects counts the clients disconnected with
 	// CloseSlowConsumer since New.
 	SlowDisconnects int64
+	// FloodDisconnects counts the clients closed with
+	// ClosePolicyViolation since New, for sending over their rate more
+	// than FloodLimit times in a row.
+	FloodDisconnects int64
+	// RefusedConnections counts the upgrades refused with 429 since New,
+	// over MaxConnsPerUser or MaxConnsPerAddress.
+	RefusedConnections int64
 }
 
 // Stats returns the hub's counters.
@@ -436,7 +558,7 @@ func (h *Hub) Stats() Stats {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	return Stats{Clients: len(h.clients), Channels: len(h.channels),
-		Delivered: h.delivered.Load(), SlowDisconnects: h.slow.Load()}
+		Delivered: h.delivered.Load(), SlowDisconnects: h.slow.Load(), FloodDisconnects: h.flood.Load(), RefusedConnections: h.refused.Load()}
 }
 
 // Close stops the hub: new upgrades are refused with 503, every client is

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -95,8 +96,10 @@ func TestSlowConsumerIsDisconnectedOthersGetEverything(t *testing.T) {
 	// 100 writers, under the race detector and beside other test
 	// binaries: one can go unscheduled for longer than the default 250 ms
 	// and would rightly be taken for slow. A longer timeout tests the same
-	// policy without mistaking the test machine for a slow network.
-	e := setupOn(t, &realtime.Options{SlowTimeout: 3 * time.Second}, smallSendBuffers)
+	// policy without mistaking the test machine for a slow network. All
+	// the clients connect from loopback, and most as bob.
+	e := setupOn(t, &realtime.Options{SlowTimeout: 3 * time.Second,
+		MaxConnsPerUser: clients, MaxConnsPerAddress: clients}, smallSendBuffers)
 	healthy := make([]*apitest.WS, clients-1)
 	for i := range healthy {
 		healthy[i] = e.dial(t, "bob")
@@ -163,7 +166,7 @@ func TestSlowConsumerIsDisconnectedOthersGetEverything(t *testing.T) {
 
 func TestCloseSendsGoingAwayToEveryClient(t *testing.T) {
 	const clients = 200
-	e := setup(t, nil)
+	e := setup(t, &realtime.Options{MaxConnsPerUser: clients, MaxConnsPerAddress: clients})
 	conns := make([]*apitest.WS, clients)
 	for i := range conns {
 		conns[i] = e.dial(t, "alice")
@@ -201,4 +204,100 @@ func TestCloseSendsGoingAwayToEveryClient(t *testing.T) {
 	if err := e.hub.Close(ctx); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
+}
+
+// A client that stopped reading and was dropped as slow, then comes back
+// to life, reading and sending requests again as a client would, reads
+// every event queued for it, whole and in order, then close code 4000:
+// not a reset. (The hub answers none of its requests: it has been
+// dropped.)
+func TestDroppedSlowClientThatResumesReadsTheCloseCode(t *testing.T) {
+	e := setupOn(t, nil, smallSendBuffers)
+	stalled := dialSmallReadBuffer(t, e, "alice")
+	if err := stalled.WriteMessage(websocket.TextMessage, []byte(`{"id":1,"verb":"subscribe","channel":"players"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, reply, err := stalled.ReadMessage(); err != nil || !strings.Contains(string(reply), `"ok":true`) {
+		t.Fatalf("subscribe: %s %v", reply, err)
+	}
+	const burst = 2000 // far more than the buffers on the way hold
+	payload := map[string]any{"id": 1, "note": strings.Repeat("x", 100)}
+	for range burst {
+		e.publish(t, "players", "moved", payload)
+	}
+	if s := e.hub.Stats(); s.SlowDisconnects != 1 {
+		t.Fatalf("after the burst: got %+v, want the stalled client dropped", s)
+	}
+
+	events := 0
+	var err error
+	for {
+		stalled.SetReadDeadline(time.Now().Add(time.Minute))
+		var b []byte
+		if _, b, err = stalled.ReadMessage(); err != nil {
+			break
+		}
+		events++
+		if want := `"seq":` + strconv.Itoa(events) + `,`; !strings.Contains(string(b), want) {
+			t.Fatalf("event %d: got %s, want %s", events, b, want)
+		}
+		// What the client sends cannot stop it reading what it was sent.
+		_ = stalled.WriteMessage(websocket.TextMessage, []byte(`{"id":2,"route":"test","verb":"whoami"}`))
+	}
+	var closeErr *websocket.CloseError
+	if !errors.As(err, &closeErr) || closeErr.Code != realtime.CloseSlowConsumer {
+		t.Fatalf("after %d events: got %v, want close %d", events, err, realtime.CloseSlowConsumer)
+	}
+	t.Logf("the resumed client read %d of %d events, then close %d", events, burst, closeErr.Code)
+}
+
+// A client dropped as slow that resumes reading only after the hub is done
+// with it (past WriteTimeout) reads a gapless prefix of whole events, and
+// then the connection ends: with 4000 if the frame found room in the
+// kernel, else abnormally (the write the client stalled timed out, and
+// the close frame never got past it).
+func TestDroppedSlowClientThatResumesTooLateSeesNoCloseCode(t *testing.T) {
+	e := setupOn(t, &realtime.Options{SlowTimeout: 50 * time.Millisecond, WriteTimeout: 500 * time.Millisecond}, smallSendBuffers)
+	stalled := dialSmallReadBuffer(t, e, "alice")
+	if err := stalled.WriteMessage(websocket.TextMessage, []byte(`{"id":1,"verb":"subscribe","channel":"players"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, reply, err := stalled.ReadMessage(); err != nil || !strings.Contains(string(reply), `"ok":true`) {
+		t.Fatalf("subscribe: %s %v", reply, err)
+	}
+	payload := map[string]any{"id": 1, "note": strings.Repeat("x", 100)}
+	for range 2000 {
+		e.publish(t, "players", "moved", payload)
+	}
+	if s := e.hub.Stats(); s.SlowDisconnects != 1 {
+		t.Fatalf("after the burst: got %+v, want the stalled client dropped", s)
+	}
+	// Close returns once the hub is done with every connection.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := e.hub.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	events := 0
+	var err error
+	for {
+		stalled.SetReadDeadline(time.Now().Add(time.Minute))
+		var b []byte
+		if _, b, err = stalled.ReadMessage(); err != nil {
+			break
+		}
+		events++
+		if want := `"seq":` + strconv.Itoa(events) + `,`; !strings.Contains(string(b), want) {
+			t.Fatalf("event %d: got %s, want %s", events, b, want)
+		}
+	}
+	var closeErr *websocket.CloseError
+	if errors.As(err, &closeErr) && closeErr.Code != websocket.CloseAbnormalClosure && closeErr.Code != realtime.CloseSlowConsumer {
+		t.Fatalf("after %d events: got close %d, want %d or an abnormal end", events, closeErr.Code, realtime.CloseSlowConsumer)
+	}
+	if events == 0 {
+		t.Fatal("the late client read no event")
+	}
+	t.Logf("the late client read %d events, then %v", events, err)
 }

@@ -1,0 +1,160 @@
+package realtime_test
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/gamekit/gamekit/internal/apitest"
+	"github.com/gamekit/gamekit/realtime"
+)
+
+// Connections are capped per user and per client address: the upgrade
+// over the cap is refused with 429 and says why, and a closed connection
+// frees its slot.
+func TestConnectionCaps(t *testing.T) {
+	e := setup(t, &realtime.Options{MaxConnsPerUser: 2, MaxConnsPerAddress: 3})
+	first := e.dial(t, "alice")
+	e.dial(t, "alice")
+	status, body := apitest.DialStatus(t, e.srv, "/ws", apitest.As("alice"))
+	if status != http.StatusTooManyRequests || !strings.Contains(body, `"detail"`) || !strings.Contains(body, "2 connections per user") {
+		t.Errorf("alice's third: got %d %s, want 429 naming the cap", status, body)
+	}
+	e.dial(t, "bob") // another user, from the same address: the third
+	status, body = apitest.DialStatus(t, e.srv, "/ws", apitest.As("admin"))
+	if status != http.StatusTooManyRequests || !strings.Contains(body, "3 connections per address") {
+		t.Errorf("a fourth from the address: got %d %s, want 429 naming the cap", status, body)
+	}
+	if s := e.hub.Stats(); s.Clients != 3 || s.RefusedConnections != 2 {
+		t.Errorf("stats: got %+v, want 3 clients, 2 refused", s)
+	}
+
+	// Closing one frees its slot once the hub has seen it end.
+	first.Close()
+	url := "ws" + strings.TrimPrefix(e.srv.URL, "http") + "/ws"
+	waitFor(t, "alice's slot to be free", func() bool {
+		ws, _, err := websocket.DefaultDialer.Dial(url, http.Header{"Authorization": {apitest.As("alice")}})
+		if err != nil {
+			return false
+		}
+		t.Cleanup(func() { ws.Close() })
+		return true
+	})
+}
+
+// Behind a proxy, the host says where a request comes from.
+func TestConnectionCapByDerivedAddress(t *testing.T) {
+	e := setup(t, &realtime.Options{MaxConnsPerAddress: 1, ClientAddress: func(r *http.Request) string {
+		return r.Header.Get("X-Test-Client")
+	}})
+	url := "ws" + strings.TrimPrefix(e.srv.URL, "http") + "/ws"
+	dial := func(client string) int {
+		header := http.Header{"Authorization": {apitest.As("alice")}, "X-Test-Client": {client}}
+		ws, resp, err := websocket.DefaultDialer.Dial(url, header)
+		if err == nil {
+			t.Cleanup(func() { ws.Close() })
+		}
+		return resp.StatusCode
+	}
+	if got := dial("203.0.113.1"); got != http.StatusSwitchingProtocols {
+		t.Errorf("first from 203.0.113.1: got %d", got)
+	}
+	if got := dial("203.0.113.2"); got != http.StatusSwitchingProtocols {
+		t.Errorf("first from 203.0.113.2: got %d", got)
+	}
+	if got := dial("203.0.113.1"); got != http.StatusTooManyRequests {
+		t.Errorf("second from 203.0.113.1: got %d, want 429", got)
+	}
+}
+
+// With nil Options the caps are the documented defaults.
+func TestDefaultConnectionCapPerUser(t *testing.T) {
+	e := setup(t, nil)
+	for range realtime.DefaultMaxConnsPerUser {
+		e.dial(t, "alice")
+	}
+	if status, _ := apitest.DialStatus(t, e.srv, "/ws", apitest.As("alice")); status != http.StatusTooManyRequests {
+		t.Errorf("connection %d of one user: got %d, want 429", realtime.DefaultMaxConnsPerUser+1, status)
+	}
+}
+
+// frozenClock is a clock that moves only when told.
+type frozenClock chan time.Time
+
+func newFrozenClock(now time.Time) frozenClock {
+	c := make(frozenClock, 1)
+	c <- now
+	return c
+}
+
+func (c frozenClock) Now() time.Time { t := <-c; c <- t; return t }
+
+func (c frozenClock) Advance(d time.Duration) { t := <-c; c <- t.Add(d) }
+
+// A client that keeps sending over its rate is closed with 1008; one
+// that slows down when told is not.
+func TestFloodersAreDisconnected(t *testing.T) {
+	clock := newFrozenClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+	e := setup(t, &realtime.Options{MessageRate: 2, MessageBurst: 3, FloodLimit: 5, Now: clock.Now})
+	alice := e.dial(t, "alice")
+	echo := `{"id":1,"route":"test","verb":"echo"}`
+	call := func(want string) {
+		t.Helper()
+		f := alice.Call(echo)
+		if got := "ok"; !f.OK {
+			got = f.Error.Code
+			if got != want {
+				t.Fatalf("got %s, want %s", got, want)
+			}
+		} else if want != "ok" {
+			t.Fatalf("got ok, want %s", want)
+		}
+	}
+	for range 3 {
+		call("ok")
+	}
+	// Five over the rate in a row are answered; a message within the rate
+	// starts the count again.
+	for range 5 {
+		call(realtime.CodeRateLimited)
+	}
+	clock.Advance(500 * time.Millisecond)
+	call("ok")
+	for range 5 {
+		call(realtime.CodeRateLimited)
+	}
+	if s := e.hub.Stats(); s.FloodDisconnects != 0 || s.Clients != 1 {
+		t.Fatalf("before flooding: got %+v", s)
+	}
+	// The sixth in a row is flooding.
+	alice.Send(echo)
+	_, err := alice.ReadFrame()
+	var closeErr *websocket.CloseError
+	if !errors.As(err, &closeErr) || closeErr.Code != websocket.ClosePolicyViolation {
+		t.Fatalf("the sixth over the rate in a row: got %v, want close 1008", err)
+	}
+	waitFor(t, "the flooder to be gone", func() bool { return e.hub.Stats().Clients == 0 })
+	if s := e.hub.Stats(); s.FloodDisconnects != 1 {
+		t.Errorf("stats: got %+v, want 1 flood disconnect", s)
+	}
+}
+
+// The protocol is JSON text; a binary message is answered, not ignored.
+func TestBinaryMessagesAreAnswered(t *testing.T) {
+	e := setup(t, nil)
+	alice := e.dial(t, "alice")
+	if err := alice.WriteMessage(websocket.BinaryMessage, []byte(`{"id":1,"route":"test","verb":"whoami"}`)); err != nil {
+		t.Fatal(err)
+	}
+	f := alice.Read()
+	if f.OK || f.Error == nil || f.Error.Code != realtime.CodeBadRequest || !strings.Contains(f.Error.Message, "text") {
+		t.Fatalf("binary message: got %+v %+v, want bad_request asking for text", f, f.Error)
+	}
+	if f := alice.Call(`{"id":2,"route":"test","verb":"whoami"}`); !f.OK {
+		t.Errorf("after a binary message: got %+v", f.Error)
+	}
+}
