@@ -39,8 +39,8 @@ func ticks(list []tick) string {
 func TestDue(t *testing.T) {
 	every10 := clock{interval: 10 * time.Second}
 	at30 := clock{schedule: minuteAt30{}}
-	n0 := base.Unix() / 10 // the 10s tick firing at base
-	s0 := base.Unix()      // the second of base
+	n0 := base.Unix() / 10                     // the 10s tick firing at base
+	s0 := base.Unix()                          // the second of base
 	type span struct{ from, to time.Duration } // an outage, after base
 	none := span{}
 	tests := []struct {
