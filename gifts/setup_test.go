@@ -292,6 +292,14 @@ func checkTicks(t *testing.T, db *bun.DB, name string, users int, ticks []int64)
 	}
 }
 
+// kindOf is the kind of a shared test database.
+func kindOf(db *bun.DB) dbtest.Kind {
+	if db.Dialect().Name().String() == "pg" {
+		return dbtest.Postgres
+	}
+	return dbtest.File
+}
+
 // handles returns db and more connection pools on the same database, one
 // per scheduler, as separate server processes would have.
 func handles(t *testing.T, db *bun.DB, kind dbtest.Kind, n int) []*bun.DB {
