@@ -16,7 +16,9 @@
 //	...
 //	err = s.Stop(ctx)   // on shutdown: waits for the tick in progress
 //
-// [Migrations] creates the package's one table, gamekit_gift_schedules.
+// [Migrations] creates the package's tables: gamekit_gift_schedules (a
+// row per schedule) and gamekit_gift_schedulers (a heartbeat per
+// scheduler).
 //
 // # Ticks and keys
 //
@@ -44,42 +46,56 @@
 //
 // The schedule's row in gamekit_gift_schedules holds a lease: which
 // scheduler (its [Options].Holder) runs ticks, until when, and in which
-// term. A scheduler takes the lease when it is free or expired, renews it
-// at every tick and during long ones, and checks it with every update of
-// the row, each a single conditional UPDATE; the term grows whenever
-// another scheduler takes over, so one that stalled past its lease finds
-// out at its next batch and stops. The others wait, and try again at every
-// tick and when the lease would expire. So only one of several processes
-// sharing a database grants at a time, and the unique key catches anything
-// the lease misses (a stall, two processes with one Holder).
+// term. The lease is dated by the database's clock alone — its expiry is
+// computed and compared in SQL — so servers whose clocks disagree cannot
+// both hold it. A scheduler takes the lease when it is free or expired,
+// renews it at every tick and every third of [Options].LeaseDuration (5
+// seconds by default), and checks it with every update of the row, each a
+// single conditional UPDATE; the term grows whenever another scheduler
+// takes over, so one that stalled past its lease finds out at its next
+// batch and stops. A holder trusts its term for a lease from when it last
+// asked, by its own clock, and renews after a third of it, during a long
+// tick too. The others look every third of the lease and when it expires,
+// so after a crash of the holder another takes over within a lease of the
+// holder's last renewal. So only one of several processes sharing a
+// database grants at a time, and the unique key catches anything the lease
+// misses (a stall, two processes with one Holder).
 //
 // The row also records the last tick done and the tick in progress. A
 // tick interrupted half way — a crash, a lost connection, a Stop that ran
 // out of time — stays recorded as in progress, and whoever holds the lease
 // next completes it first under the same key: the users served before the
-// interruption get nothing twice, and the others get theirs. Servers'
-// clocks must agree to well within the lease (15 seconds by default).
+// interruption get nothing twice, and the others get theirs.
 //
 // # Missed ticks and the clock
 //
-// When a scheduler takes the lease it grants the current tick — the latest
-// that has fired — if nobody did. Ticks before it that fired while no
-// scheduler ran (an outage, every process restarting) are missed, and so
-// is a tick that fires while the previous one is still being granted.
-// [Options].CatchUp says what happens to them: 0, the default, skips them;
-// n > 0 grants up to n of them, the latest, oldest first, before the
-// current one. [DefaultCatchUp] (6) is the usual cap.
+// Every scheduler, holding the lease or not, sends a heartbeat (its row
+// in gamekit_gift_schedulers) every third of the lease, and withdraws it
+// on Stop. Whoever holds the lease grants every tick after the last one
+// done, late if need be and oldest first: the ticks that fell while the
+// holder crashed and its lease ran out, those that fire while a long tick
+// or a catch-up is granted, those a holder that died while catching up
+// left. Players lose no gift while any server runs.
 //
-// A failover is not an outage: a scheduler that takes over a lease which
-// expired in another's hands (it crashed, or stalled) grants, whatever the
-// policy, every tick that fell since shortly before the other last renewed
-// it, so players lose no gift while servers were running. The same holds
-// for a process that restarts before its old lease has expired.
+// Only ticks that fell while no scheduler ran — an outage — are missed. A
+// scheduler that starts when no other one's heartbeat or lease is alive
+// by the database's clock records an outage from the last sign of life
+// (the latest heartbeat, or the Stop of the last scheduler) to its start;
+// so does one that finds it slept far longer than it asked for (its clock
+// jumped ahead, or its process was frozen) while no other ran.
+// [Options].CatchUp says what happens to an outage's ticks: 0, the
+// default, skips them; n > 0 grants up to n of them, the latest, oldest
+// first. [DefaultCatchUp] (6) is the usual cap. The current tick — the
+// latest that has fired — is granted in any case. A process restarted
+// within a lease of a crash, with its old Holder or while its former
+// heartbeat lives, finds no outage, and grants what it missed.
 //
-// A tick at or before the last one done is never granted, so a clock that
-// goes back grants nothing until it is past the last tick again (the
-// scheduler logs a warning), and a clock that jumps forward skips, as
-// after an outage, the ticks in between.
+// Ticks are numbered by each scheduler's own clock ([Options].Now), so
+// servers' clocks should agree to well within an interval for ticks to
+// fire on time; if they do not, no tick is given twice, and the lease
+// stays with one holder. A tick at or before the last one done is never
+// granted, so a clock that goes back grants nothing until it is past the
+// last tick again (the scheduler logs a warning).
 //
 // # Starting and stopping
 //

@@ -11,9 +11,10 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// Migrations returns the schema of the package's one table,
-// gamekit_gift_schedules (a row per schedule: its lease and its progress),
-// as bun migrations that run on SQLite and PostgreSQL alike. A host merges
+// Migrations returns the schema of the package's tables,
+// gamekit_gift_schedules (a row per schedule: its lease and its progress)
+// and gamekit_gift_schedulers (a heartbeat per scheduler), as bun
+// migrations that run on SQLite and PostgreSQL alike. A host merges
 // them with the other packages' and runs them with one migrator. The gifts
 // themselves are inventory items, in inventory's tables.
 func Migrations() *migrate.Migrations {

@@ -21,7 +21,7 @@ const (
 	DefaultName          = "gifts"
 	DefaultInterval      = 10 * time.Second
 	DefaultGiftName      = "Gift for {username}"
-	DefaultLeaseDuration = 15 * time.Second
+	DefaultLeaseDuration = 5 * time.Second
 )
 
 // DefaultCatchUp is the cap a host usually wants when it turns catch-up on
@@ -54,20 +54,24 @@ type Options struct {
 	// GiftWeight is the weight of each gift. Defaults to 0.
 	GiftWeight float64
 
-	// CatchUp is how many ticks missed while no scheduler ran are granted
-	// late when one runs again, oldest first, the latest ones when more
-	// were missed; the current tick, whose interval has begun, is granted
-	// in any case. Defaults to 0: missed ticks are skipped. DefaultCatchUp
-	// (6) is the usual cap when catching up.
+	// CatchUp is how many ticks missed while no scheduler ran (an outage)
+	// are granted late when one runs again, oldest first, the latest ones
+	// when more were missed; the current tick, whose interval has begun,
+	// is granted in any case, and so is every tick that fell while some
+	// scheduler ran, however late. Defaults to 0: ticks of an outage are
+	// skipped. DefaultCatchUp (6) is the usual cap when catching up.
 	CatchUp int
 
 	// LeaseDuration is how long a scheduler holds the schedule's lease
-	// without renewing it; the holder renews it at every tick, every third
-	// of it during a long tick, and between ticks far apart before two
-	// thirds of it have passed. After a crash,
-	// another scheduler takes over when it expires and grants, late, the
-	// ticks that fell meanwhile: it bounds how late. Defaults to
-	// DefaultLeaseDuration (15s).
+	// without renewing it, by the database's clock; the holder renews it
+	// at every tick and every third of it, and every scheduler sends a
+	// heartbeat as often. After a crash, another scheduler takes over
+	// within LeaseDuration of the holder's last renewal and grants, late,
+	// the ticks that fell meanwhile: it bounds how late. A scheduler that
+	// sent no heartbeat for longer counts as gone. Shorter means faster
+	// failover and more small writes (each scheduler writes two rows
+	// every third of it). At least 3ms. Defaults to DefaultLeaseDuration
+	// (5s).
 	LeaseDuration time.Duration
 
 	// Holder names this scheduler in the lease row, for people reading it;
@@ -77,8 +81,9 @@ type Options struct {
 	// random suffix.
 	Holder string
 
-	// Now tells the time: ticks are numbered and leases dated by it.
-	// Defaults to time.Now. (Tests may instead run the scheduler in a
+	// Now tells the time: ticks are numbered by it, and waits measured.
+	// Leases are dated by the database's clock, never by Now. Defaults
+	// to time.Now. (Tests may instead run the scheduler in a
 	// testing/synctest bubble, where time.Now is fake.)
 	Now func() time.Time
 
@@ -116,9 +121,12 @@ type Scheduler struct {
 	// Owned by the loop goroutine.
 	lease     lease
 	leader    bool
-	renewedAt time.Time
+	renewedAt time.Time // when this scheduler asked for its last renewal of the lease
+	beatAt    time.Time // when it sent its last heartbeat; zero before the first
+	activeAt  time.Time // when its last step ended, before it slept
+	awayFrom  time.Time // activeAt before a sleep far too long, until heartbeat looked into it
+	sweptAt   time.Time // when it last deleted the heartbeats of schedulers gone
 	behind    bool      // the clock is behind the last tick, and that was logged
-	othersTo  time.Time // when another scheduler's lease, last seen, expires; zero if none
 }
 
 // Stats are a scheduler's figures, for metrics and health checks.
@@ -207,7 +215,7 @@ func New(db *bun.DB, granter Granter, opts *Options) (*Scheduler, error) {
 		clock:      clock{interval: o.Interval, schedule: o.Schedule},
 		log:        o.Logger,
 		publishing: publishing,
-		lease:      lease{db: db, name: o.Name, holder: o.Holder, ttl: o.LeaseDuration},
+		lease:      newLease(db, o.Name, o.Holder, o.LeaseDuration),
 	}, nil
 }
 
@@ -242,18 +250,11 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	if s.started {
 		return ErrStarted
 	}
-	now := s.opts.Now()
-	if err := s.lease.create(ctx, now); err != nil {
+	if err := s.lease.create(ctx, s.opts.Now()); err != nil {
 		return fmt.Errorf("gifts: start %s: %w", s.opts.Name, err)
 	}
-	row, err := s.lease.read(ctx)
-	if err != nil {
+	if _, err := s.lease.read(ctx); err != nil {
 		return fmt.Errorf("gifts: start %s: %w", s.opts.Name, err)
-	}
-	if row.Holder == s.opts.Holder && row.ExpiresAt.After(now) {
-		// This process restarted with its old Holder before its lease
-		// expired: a failover from its former self (see step).
-		s.othersTo = row.ExpiresAt
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.started, s.cancel = true, cancel
@@ -321,14 +322,16 @@ func (s *Scheduler) stopping() bool {
 func (s *Scheduler) run(ctx context.Context) {
 	defer close(s.done)
 	defer s.cancel()
-	for !s.stopping() {
+	for !s.stopping() && ctx.Err() == nil {
 		wake := s.step(ctx)
-		if s.stopping() {
+		if s.stopping() || ctx.Err() != nil {
 			break
 		}
 		timer := time.NewTimer(max(wake.Sub(s.opts.Now()), 0))
 		select {
 		case <-s.stop:
+			timer.Stop()
+		case <-ctx.Done():
 			timer.Stop()
 		case <-timer.C:
 		}
@@ -345,6 +348,13 @@ func (s *Scheduler) run(ctx context.Context) {
 			s.log.Warn("gift lease not released; it expires by itself", "schedule", s.opts.Name, "error", err)
 		}
 	}
+	if ctx.Err() == nil && !s.beatAt.IsZero() {
+		// Gone now, not when the heartbeat would expire: if no other
+		// scheduler runs, an outage begins.
+		if err := s.lease.leave(ctx, s.opts.Now()); err != nil {
+			s.log.Warn("gift heartbeat not withdrawn; it expires by itself", "schedule", s.opts.Name, "error", err)
+		}
+	}
 	s.leader = false
 	s.setLeader(false)
 }
@@ -355,9 +365,20 @@ func (s *Scheduler) retryAfter() time.Duration { return s.opts.LeaseDuration / 3
 
 // step takes or renews the lease and, holding it, grants every tick due;
 // it returns when the scheduler should look again: at the next tick, or
-// sooner to renew the lease or to take it when it expires.
+// sooner to renew the lease, send a heartbeat, or take the lease when it
+// expires.
 func (s *Scheduler) step(ctx context.Context) time.Time {
+	wake := s.stepOnce(ctx)
+	s.activeAt = s.opts.Now()
+	return wake
+}
+
+func (s *Scheduler) stepOnce(ctx context.Context) time.Time {
 	now := s.opts.Now()
+	if err := s.heartbeat(ctx, now, true); err != nil {
+		s.fail(ctx, "gift heartbeat", err)
+		return now.Add(s.retryAfter())
+	}
 	row, held, err := s.lease.acquire(ctx, now)
 	if err != nil {
 		s.fail(ctx, "gift lease", err)
@@ -365,35 +386,31 @@ func (s *Scheduler) step(ctx context.Context) time.Time {
 	}
 	if !held {
 		s.setLeader(false)
-		if row.Holder != s.opts.Holder && row.ExpiresAt.After(never) {
-			s.othersTo = row.ExpiresAt
-		}
 		next, err := s.clock.after(now)
 		if err != nil {
 			s.fail(ctx, "gift schedule", err)
 			return now.Add(s.retryAfter())
 		}
-		if !row.ExpiresAt.After(now) {
-			// Expired, yet taken: another scheduler just won it, or the
-			// clocks disagree by a hair. Look again shortly.
-			return now.Add(time.Millisecond)
-		}
-		// Try again at the next tick (the holder may have given the lease
-		// up by then) or when the lease expires, whichever comes first.
-		return minTime(next.fire, row.ExpiresAt)
+		// Look again at the next tick (the holder may have given the lease
+		// up by then), when the lease expires by the database's clock
+		// (waited for by this one's), or to send the next heartbeat,
+		// whichever comes first.
+		return minTime(next.fire, now.Add(min(row.leaseLeft()+time.Millisecond, s.retryAfter())))
 	}
-	// Taking over from a scheduler whose lease expired (it crashed, or
-	// stalled), grant the ticks that fired since shortly before it last
-	// renewed (it renews as a tick fires, then starts it), whatever the
-	// catch-up policy: they fell while servers ran, not in an outage.
-	rescue := now
-	if !s.othersTo.IsZero() {
-		rescue = minTime(now, s.othersTo.Add(-s.opts.LeaseDuration-s.opts.LeaseDuration/3))
-		s.othersTo = time.Time{}
+	if !s.leader || now.Sub(s.sweptAt) > time.Minute {
+		if err := s.lease.sweep(ctx); err != nil {
+			s.fail(ctx, "gift heartbeat sweep", err)
+		}
+		s.sweptAt = now
 	}
 	s.setLeader(true)
 	s.renewedAt = now
 
+	// Every tick after the last one done is due, late or not, but for
+	// those that fell during an outage, when no scheduler ran: those
+	// follow the catch-up policy. So taking over from a scheduler that
+	// crashed, or completing what another left, gives every tick that fell
+	// while servers ran.
 	last := row.LastAt
 	if row.RunningTick != nil && row.RunningAt != nil {
 		tk := tick{n: *row.RunningTick, at: row.RunningAt.UTC(), fire: row.RunningAt.UTC()}
@@ -405,15 +422,16 @@ func (s *Scheduler) step(ctx context.Context) time.Time {
 	}
 
 	now = s.opts.Now()
-	ticks, missed, err := s.clock.due(last, now, rescue, s.opts.CatchUp)
+	ticks, missed, err := s.clock.due(last, now, row.outage(), s.opts.CatchUp)
 	if err != nil {
 		s.fail(ctx, "gift schedule", err)
 		return now.Add(s.retryAfter())
 	}
 	s.noteClock(ctx, last, now)
 	if missed > 0 {
-		s.log.Warn("gift ticks missed", "schedule", s.opts.Name, "missed", missed,
-			"granted_late", len(ticks)-1, "skipped", missed-int64(len(ticks)-1))
+		late := min(missed, int64(s.opts.CatchUp))
+		s.log.Warn("gift ticks missed while no scheduler ran", "schedule", s.opts.Name, "missed", missed,
+			"granted_late", late, "skipped", missed-late)
 	}
 	for _, tk := range ticks {
 		if s.stopping() {
@@ -430,8 +448,54 @@ func (s *Scheduler) step(ctx context.Context) time.Time {
 		s.fail(ctx, "gift schedule", err)
 		return now.Add(s.retryAfter())
 	}
-	// Renew with a third of the lease to spare if the next tick is later.
-	return minTime(next.fire, s.renewedAt.Add(s.opts.LeaseDuration*2/3))
+	// Ticks that fired while these were granted are due now: look again
+	// at once. Otherwise at the next tick, or to renew the lease every
+	// third of it.
+	return minTime(next.fire, s.renewedAt.Add(s.retryAfter()))
+}
+
+// heartbeat tells the other schedulers that this one is alive: at every
+// step, and during a tick every third of the lease. Before its first, and
+// after a sleep longer than the lease although it asks for at most a
+// third (its clock jumped ahead, or the process was frozen), it looks
+// whether any other scheduler was alive meanwhile; if none was, it
+// records an outage from the last sign of life to now, whose ticks follow
+// the catch-up policy.
+func (s *Scheduler) heartbeat(ctx context.Context, now time.Time, step bool) error {
+	first := s.beatAt.IsZero()
+	if step && !first && s.awayFrom.IsZero() && now.Sub(s.activeAt) > s.opts.LeaseDuration {
+		s.awayFrom = s.activeAt
+	}
+	s.activeAt = now
+	if first || !s.awayFrom.IsZero() {
+		// A former run of this scheduler (the same Holder) that crashed
+		// less than a lease ago counts as alive, as it was.
+		alive, seen, err := s.lease.lastSeen(ctx, first)
+		if err != nil {
+			return err
+		}
+		if !alive {
+			if away := s.awayFrom; !away.IsZero() && (seen == nil || away.After(*seen)) {
+				seen = &away
+			}
+			if err := s.lease.outage(ctx, seen, now); err != nil {
+				return err
+			}
+			args := []any{"schedule", s.opts.Name, "until", now}
+			if seen != nil {
+				args = append(args, "since", *seen)
+			}
+			s.log.Warn("no gift scheduler ran; ticks of the outage follow the catch-up policy", args...)
+		}
+		s.awayFrom = time.Time{}
+	} else if !step && now.Sub(s.beatAt) < s.retryAfter() {
+		return nil
+	}
+	if err := s.lease.beat(ctx, now); err != nil {
+		return err
+	}
+	s.beatAt = now
+	return nil
 }
 
 // tick grants one tick: it records the tick as started, grants it (telling
@@ -443,18 +507,25 @@ func (s *Scheduler) tick(ctx context.Context, tk tick) error {
 		return err
 	}
 	s.renewedAt = start
+	if err := s.heartbeat(ctx, start, false); err != nil {
+		return err
+	}
 	key := Key(s.opts.Name, tk.n)
 	gift := Gift{Schedule: s.opts.Name, Tick: tk.n, At: tk.at}
 	users, err := s.granter.Grant(ctx, key, s.opts.GiftName, s.opts.GiftWeight,
 		func(ctx context.Context, userIDs []int64) error {
 			s.publish(ctx, gift, userIDs)
-			if now := s.opts.Now(); now.Sub(s.renewedAt) >= s.opts.LeaseDuration/3 {
+			// A holder trusts its term for a lease from when it last
+			// asked, by its own clock; it renews after a third of it, so
+			// no batch starts on a term it may have lost.
+			now := s.opts.Now()
+			if now.Sub(s.renewedAt) >= s.retryAfter() {
 				if err := s.lease.renew(ctx, now); err != nil {
 					return err
 				}
 				s.renewedAt = now
 			}
-			return nil
+			return s.heartbeat(ctx, now, false)
 		})
 	if err != nil {
 		return err

@@ -67,14 +67,23 @@ func (c clock) after(t time.Time) (tick, error) {
 	return tick{}, fmt.Errorf("gifts: schedule's Next fired more than %d times within the second of %v", maxScheduleSteps, t)
 }
 
+// outage is a time when no scheduler ran, from the last sign of life of
+// one to the first of the next, by the schedulers' clocks; the zero value
+// is none.
+type outage struct{ from, to time.Time }
+
+// covers reports whether a tick firing at fire fired during the outage.
+func (o outage) covers(fire time.Time) bool {
+	return !o.to.IsZero() && fire.After(o.from) && fire.Before(o.to)
+}
+
 // due returns the ticks to grant when the last tick done (or skipped)
-// fired at last and the time is now: the latest tick firing in (last, now],
-// the current one, preceded by the ticks before it that are granted late,
-// oldest first: up to catchUp of them, the latest, and in any case those
-// firing at or after rescue (ticks another scheduler held the lease for
-// and may not have given: see Scheduler.step). missed is how many ticks in
-// (last, now] precede the current one, granted late or not.
-func (c clock) due(last, now, rescue time.Time, catchUp int) (ticks []tick, missed int64, err error) {
+// fired at last and the time is now, oldest first: every tick firing in
+// (last, now] except those that fired during out, of which only the
+// latest catchUp are granted. The current tick, the latest, is granted in
+// any case. missed is how many ticks before the current one fired during
+// out, granted late or not.
+func (c clock) due(last, now time.Time, out outage, catchUp int) (ticks []tick, missed int64, err error) {
 	if !now.After(last) {
 		return nil, 0, nil
 	}
@@ -85,28 +94,50 @@ func (c clock) due(last, now, rescue time.Time, catchUp int) (ticks []tick, miss
 	if c.schedule == nil {
 		d := int64(c.interval)
 		current := floorDiv(now.UnixNano(), d)
-		missed = current - first.n
-		from := current - min(missed, int64(catchUp))
-		from = min(from, max(first.n, floorDiv(rescue.UnixNano()-1, d)+1))
-		for n := from; n <= current; n++ {
+		// Ticks skipFrom..skipTo fired during the outage and are not
+		// granted late: all but the latest catchUp of those it covers.
+		skipFrom, skipTo := int64(1), int64(0)
+		if !out.to.IsZero() {
+			o1 := max(floorDiv(out.from.UnixNano(), d)+1, first.n)
+			o2 := min(floorDiv(out.to.UnixNano()-1, d), current-1)
+			if o1 <= o2 {
+				missed = o2 - o1 + 1
+				skipFrom, skipTo = o1, o2-min(missed, int64(catchUp))
+			}
+		}
+		for n := first.n; n <= current; n++ {
+			if n == skipFrom && skipFrom <= skipTo {
+				n = skipTo
+				continue
+			}
 			at := time.Unix(0, n*d).UTC()
 			ticks = append(ticks, tick{n: n, at: at, fire: at})
 		}
 		return ticks, missed, nil
 	}
-	// Walk the schedule from last, keeping the latest catchUp+1 ticks and
-	// every tick from rescue on (they come last).
-	keep := catchUp + 1
-	for t := first; ; missed++ {
-		ticks = append(ticks, t)
-		if len(ticks) > keep && ticks[0].fire.Before(rescue) {
-			ticks = ticks[1:]
-		}
+	// Walk the schedule from last, keeping every tick but those during the
+	// outage, of which the latest catchUp wait in late until a later tick
+	// is kept.
+	var late []tick
+	for t := first; ; {
 		next, err := c.after(t.fire)
 		if err != nil {
 			return nil, 0, err
 		}
-		if next.fire.After(now) {
+		current := next.fire.After(now)
+		if !current && out.covers(t.fire) {
+			missed++
+			if catchUp > 0 {
+				if len(late) == catchUp {
+					late = append(late[:0], late[1:]...)
+				}
+				late = append(late, t)
+			}
+		} else {
+			ticks = append(append(ticks, late...), t)
+			late = late[:0]
+		}
+		if current {
 			return ticks, missed, nil
 		}
 		t = next
