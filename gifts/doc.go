@@ -10,7 +10,9 @@
 // implements set-based and in batches of thousands of users per
 // transaction. A host wires them like this:
 //
-//	s, err := gifts.New(db, inventory.NewSQLStore(db), &gifts.Options{Publisher: hub})
+//	store, err := inventory.NewSQLStore(db, nil)
+//	...
+//	s, err := gifts.New(db, store, &gifts.Options{Publisher: hub})
 //	...
 //	err = s.Start(ctx)  // when the server is ready
 //	...

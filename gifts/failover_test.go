@@ -12,8 +12,8 @@ import (
 
 	"github.com/gamekit/gamekit/gifts"
 	"github.com/gamekit/gamekit/internal/apitest"
-	"github.com/gamekit/gamekit/internal/dbtest"
 	"github.com/gamekit/gamekit/inventory"
+	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
 // These tests run schedulers on connection pools of their own, as server
@@ -209,7 +209,7 @@ func TestTakeoverTime(t *testing.T) {
 			t.Parallel()
 			const users = 20
 			const interval = 200 * time.Millisecond
-			db := dbtest.Open(t, kind, inventory.Migrations(), gifts.Migrations())
+			db := storagetest.Open(t, kind, inventory.Migrations(), gifts.Migrations())
 			seed(t, db, 1, users)
 			dbs := handles(t, db, kind, 2)
 			var all []*gifts.Scheduler

@@ -294,11 +294,11 @@ func checkTicks(t *testing.T, db *bun.DB, name string, users int, ticks []int64)
 }
 
 // kindOf is the kind of a shared test database.
-func kindOf(db *bun.DB) dbtest.Kind {
+func kindOf(db *bun.DB) storagetest.Kind {
 	if db.Dialect().Name().String() == "pg" {
-		return dbtest.Postgres
+		return storagetest.Postgres
 	}
-	return dbtest.File
+	return storagetest.File
 }
 
 // handles returns db and more connection pools on the same database, one

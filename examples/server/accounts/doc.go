@@ -16,12 +16,17 @@
 //
 // Options.OnCreate runs in the transaction that inserts the user, so what
 // every user owns (an inventory, a player) is created with the user or not
-// at all:
+// at all, and a store used there announces its change once the user is
+// committed:
 //
 //	acc, err := accounts.New(db, &accounts.Options{
 //		OnCreate: func(ctx context.Context, tx bun.Tx, u accounts.User) error {
+//			store, err := inventory.NewSQLStore(tx, nil)
+//			if err != nil {
+//				return err
+//			}
 //			inv := inventory.Inventory{UserID: u.ID, Username: u.Username}
-//			return inventory.NewSQLStore(tx).CreateInventory(ctx, &inv)
+//			return store.CreateInventory(ctx, &inv)
 //		},
 //	})
 //
