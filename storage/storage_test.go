@@ -2,11 +2,13 @@ package storage_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -99,6 +101,77 @@ func TestSQLiteConcurrentWriters(t *testing.T) {
 	var n int
 	if err := db.QueryRowContext(ctx, "SELECT n FROM counter").Scan(&n); err != nil || n != 640 {
 		t.Errorf("counter: got %d %v, want 640 (no lost update)", n, err)
+	}
+}
+
+// Statements outside transactions that write (autocommit UPDATEs, an
+// INSERT ... RETURNING read through its rows) interleave with transactions
+// and reads on a SQLite file without an error or a lost update, and reads
+// run while a write transaction is open instead of waiting for it.
+func TestSQLiteReadersBesideWriter(t *testing.T) {
+	ctx := context.Background()
+	db := storagetest.Open(t, storagetest.File)
+	if _, err := db.ExecContext(ctx, "CREATE TABLE counter (n INTEGER NOT NULL); INSERT INTO counter VALUES (0); CREATE TABLE log (id INTEGER PRIMARY KEY, n INTEGER)"); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 32 {
+		wg.Go(func() {
+			for range 20 {
+				var err error
+				switch i % 4 {
+				case 0:
+					_, err = db.ExecContext(ctx, "UPDATE counter SET n = n + 1")
+				case 1:
+					var id int64
+					err = db.QueryRowContext(ctx, "INSERT INTO log (n) SELECT n FROM counter RETURNING id").Scan(&id)
+				case 2:
+					err = storage.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+						_, err := tx.ExecContext(ctx, "UPDATE counter SET n = n + 1")
+						return err
+					})
+				default:
+					var n int
+					err = db.QueryRowContext(ctx, "SELECT n FROM counter").Scan(&n)
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	var n, logged int
+	if err := db.QueryRowContext(ctx, "SELECT n, (SELECT count(*) FROM log) FROM counter").Scan(&n, &logged); err != nil || n != 320 || logged != 160 {
+		t.Errorf("got counter %d and %d log rows (%v), want 320 and 160", n, logged, err)
+	}
+
+	// A read does not wait for an open write transaction: it sees the
+	// last committed value while the transaction holds its change.
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "UPDATE counter SET n = -1"); err != nil {
+		t.Fatal(err)
+	}
+	read := make(chan error, 1)
+	go func() {
+		// Not a measure of speed: a deadlock guard, so that a read that
+		// waits for the transaction fails the test instead of hanging it.
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		var n int
+		err := db.QueryRowContext(ctx, "SELECT n FROM counter").Scan(&n)
+		if err == nil && n != 320 {
+			err = fmt.Errorf("read %d beside the open transaction, want 320", n)
+		}
+		read <- err
+	}()
+	if err := <-read; err != nil {
+		t.Error(err)
 	}
 }
 

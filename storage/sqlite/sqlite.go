@@ -17,11 +17,15 @@
 //   - a busy timeout (BusyTimeout) for locks held by another process;
 //   - BEGIN IMMEDIATE for every transaction, so a transaction never fails
 //     half way when it upgrades from reading to writing;
-//   - a pool of one connection. SQLite runs one writer at a time anyway;
-//     queueing in database/sql instead of in SQLite's busy handler means
-//     concurrent writers wait their turn in order instead of sleeping and
-//     polling, and never see "database is locked". (With WAL, a busy timeout
-//     and foreign keys alone, two thirds of 200 concurrent updates failed.)
+//   - one writer at a time per process, queued in Go: the pool has MaxConns
+//     connections, and a transaction, or a statement other than a SELECT
+//     outside one, first takes the pool's one write turn. SQLite runs one
+//     writer at a time anyway; queueing in Go instead of in SQLite's busy
+//     handler means concurrent writers wait their turn in order instead of
+//     sleeping and polling, and never see "database is locked" (with WAL, a
+//     busy timeout and foreign keys alone, two thirds of 200 concurrent
+//     updates failed), while reads run at once on the other connections,
+//     beside the writer, as WAL allows.
 //
 // storage.Memory opens a private in-memory database that lives as long as
 // the *bun.DB, however often the pool reconnects. It never uses
@@ -43,6 +47,10 @@ import (
 
 	"github.com/gamekit/gamekit/storage"
 )
+
+// MaxConns is the size of a file database's pool: one connection writes at
+// a time (see the package doc) while the others read.
+const MaxConns = 8
 
 // BusyTimeout is how long a SQLite statement waits for a lock held by
 // another process (a second server, a migration, the sqlite3 shell) before
@@ -73,7 +81,7 @@ func open(_ context.Context, path string) (*bun.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &connector{Connector: base}
+	c := &connector{Connector: base, gate: make(gate, 1)}
 	if path == storage.Memory {
 		// A memdb database is freed when its last connection closes; the
 		// anchor connection keeps it alive until the *bun.DB is closed.
@@ -81,19 +89,33 @@ func open(_ context.Context, path string) (*bun.DB, error) {
 			return nil, err
 		}
 	}
+	conns := 1 // memdb has no WAL: its readers would wait for the writer
+	if path != storage.Memory {
+		conns = MaxConns
+	}
 	sqldb := sql.OpenDB(c)
-	sqldb.SetMaxOpenConns(1)
-	sqldb.SetMaxIdleConns(1)
+	sqldb.SetMaxOpenConns(conns)
+	sqldb.SetMaxIdleConns(conns)
 	sqldb.SetConnMaxLifetime(0)
 	sqldb.SetConnMaxIdleTime(0)
 	return bun.NewDB(sqldb, sqlitedialect.New()), nil
 }
 
-// connector closes the in-memory anchor connection when database/sql
-// closes the pool (sql.DB.Close calls Close on a connector that has one).
+// connector hands out connections that share one write gate, and closes
+// the in-memory anchor connection when database/sql closes the pool
+// (sql.DB.Close calls Close on a connector that has one).
 type connector struct {
 	driver.Connector
+	gate   gate
 	anchor driver.Conn
+}
+
+func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
+	dc, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &conn{sqliteConn: dc.(sqliteConn), gate: c.gate}, nil
 }
 
 func (c *connector) Close() error {
