@@ -13,16 +13,19 @@ import (
 	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
-// TestSQLStore runs the conformance suite on SQLStore, each subtest on a
-// private database: in memory, a WAL file (as a server runs SQLite) and
-// PostgreSQL.
+// TestSQLStore runs the conformance suite on SQLStore on SQLite in memory,
+// a WAL file (as a server runs it) and PostgreSQL.
 func TestSQLStore(t *testing.T) {
 	for _, kind := range []storagetest.Kind{storagetest.Memory, storagetest.File, storagetest.Postgres} {
-		t.Run(string(kind), func(t *testing.T) {
-			inventorytest.TestStore(t, func(t *testing.T, opts *inventory.StoreOptions) inventory.Store {
-				return storagetest.Must(inventory.NewSQLStore(storagetest.Open(t, kind, inventory.Migrations()), opts))
-			})
-		})
+		t.Run(string(kind), func(t *testing.T) { inventorytest.TestStore(t, newSQLStore(kind)) })
+	}
+}
+
+// newSQLStore makes the suite's stores: SQLStores, each on a private
+// database of kind.
+func newSQLStore(kind storagetest.Kind) func(*testing.T, *inventory.StoreOptions) inventory.Store {
+	return func(t *testing.T, opts *inventory.StoreOptions) inventory.Store {
+		return storagetest.Must(inventory.NewSQLStore(storagetest.Open(t, kind, inventory.Migrations()), opts))
 	}
 }
 
@@ -43,8 +46,7 @@ func (s countingStore) CreateItem(ctx context.Context, item *inventory.Item) err
 func TestWrappedStore(t *testing.T) {
 	var created atomic.Int64
 	inventorytest.TestStore(t, func(t *testing.T, opts *inventory.StoreOptions) inventory.Store {
-		db := storagetest.Open(t, storagetest.Memory, inventory.Migrations())
-		return countingStore{Store: storagetest.Must(inventory.NewSQLStore(db, opts)), created: &created}
+		return countingStore{Store: newSQLStore(storagetest.Memory)(t, opts), created: &created}
 	})
 	if created.Load() == 0 {
 		t.Error("the suite created no item through the wrapper")

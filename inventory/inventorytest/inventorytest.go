@@ -51,20 +51,14 @@ import (
 // subtest per part of the contract.
 func TestStore(t *testing.T, newStore func(t *testing.T, opts *inventory.StoreOptions) inventory.Store) {
 	t.Helper()
-	for _, tc := range []struct {
-		name string
-		fn   func(t *testing.T, s inventory.Store)
-	}{
-		{"Items", testItems},
-		{"ItemValidation", testItemValidation},
-		{"ItemsVersion", testItemsVersion},
-		{"Inventories", testInventories},
-		{"ConcurrentAdds", testConcurrentAdds},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			tc.fn(t, newStore(t, &inventory.StoreOptions{}))
-		})
+	run := func(name string, test func(t *testing.T, s inventory.Store)) {
+		t.Run(name, func(t *testing.T) { test(t, newStore(t, &inventory.StoreOptions{})) })
 	}
+	run("Items", testItems)
+	run("ItemValidation", testItemValidation)
+	run("ItemsVersion", testItemsVersion)
+	run("Inventories", testInventories)
+	run("ConcurrentAdds", testConcurrentAdds)
 }
 
 func testItems(t *testing.T, s inventory.Store) {
