@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -24,13 +25,13 @@ import (
 type API struct {
 	prefix string
 	mux    *http.ServeMux
-	index  map[string]string // collection name → path
+	index  []string // the collections, in the order mounted
 }
 
 // NewAPI returns an API serving under prefix ("/api"; a trailing slash is
 // ignored, "" serves at the root).
 func NewAPI(prefix string) *API {
-	a := &API{prefix: strings.TrimSuffix(prefix, "/"), mux: http.NewServeMux(), index: map[string]string{}}
+	a := &API{prefix: strings.TrimSuffix(prefix, "/"), mux: http.NewServeMux()}
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, gamekit.ErrNotFound)
 	})
@@ -47,7 +48,7 @@ func NewAPI(prefix string) *API {
 func (a *API) Mount(h http.Handler, collections ...string) {
 	for _, c := range collections {
 		a.Handle(c, h)
-		a.index[c] = a.prefix + "/" + c + "/"
+		a.index = append(a.index, c)
 	}
 }
 
@@ -74,9 +75,16 @@ func (a *API) serveIndex(w http.ResponseWriter, r *http.Request) {
 		MethodNotAllowed(w, r)
 		return
 	}
-	urls := make(map[string]string, len(a.index))
-	for name, path := range a.index {
-		urls[name] = AbsoluteURL(r, path)
+	// In the order mounted, as DRF's router lists them: a map would sort.
+	body := []byte{'{'}
+	for i, name := range a.index {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		key, _ := json.Marshal(name) // a string always marshals
+		url, _ := json.Marshal(AbsoluteURL(r, a.prefix+"/"+name+"/"))
+		body = append(append(append(body, key...), ':'), url...)
 	}
-	WriteJSON(w, r, http.StatusOK, urls)
+	body = append(body, '}')
+	WriteJSON(w, r, http.StatusOK, json.RawMessage(body))
 }
