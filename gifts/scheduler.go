@@ -156,48 +156,47 @@ func New(db *bun.DB, granter Granter, opts *Options) (*Scheduler, error) {
 	if opts != nil {
 		o = *opts
 	}
-	bad := &gamekit.InvalidError{}
+	bad := func(option string, value any, want string) (*Scheduler, error) {
+		return nil, &gamekit.OptionError{Option: "gifts: " + option, Value: value, Want: want}
+	}
 	if db == nil {
-		bad.Add("db", "A database is required.")
+		return bad("New's db", "nil", "a database")
 	}
 	if granter == nil {
-		bad.Add("granter", "A granter is required.")
+		return bad("New's granter", "nil", "a Granter, such as an inventory.SQLStore")
 	}
 	if o.Name == "" {
 		o.Name = DefaultName
 	} else if len(o.Name) > 100 {
-		bad.Add("name", "Ensure this field has no more than 100 bytes.")
+		return bad("Options.Name", fmt.Sprintf("%.20q...", o.Name), "at most 100 bytes")
 	}
 	switch {
 	case o.Schedule != nil && o.Interval != 0:
-		bad.Add("interval", "Set Interval or Schedule, not both.")
+		return bad("Options.Interval", o.Interval, "0 when Options.Schedule is set: one or the other")
 	case o.Schedule != nil:
 	case o.Interval == 0:
 		o.Interval = DefaultInterval
 	case o.Interval < time.Millisecond || o.Interval%time.Millisecond != 0:
-		bad.Add("interval", "Ensure the interval is a whole number of milliseconds, at least 1ms.")
+		return bad("Options.Interval", o.Interval, "a whole number of milliseconds, at least 1ms")
 	}
 	if o.GiftName == "" {
 		o.GiftName = DefaultGiftName
 	}
 	if math.IsNaN(o.GiftWeight) || math.IsInf(o.GiftWeight, 0) || o.GiftWeight < 0 {
-		bad.Add("gift_weight", "Ensure the weight is a finite number, at least 0.")
+		return bad("Options.GiftWeight", o.GiftWeight, "a finite number, at least 0")
 	}
 	if o.CatchUp < 0 {
-		bad.Add("catch_up", "Ensure this value is at least 0.")
+		return bad("Options.CatchUp", o.CatchUp, "0 or more ticks")
 	}
 	if o.LeaseDuration == 0 {
 		o.LeaseDuration = DefaultLeaseDuration
 	} else if o.LeaseDuration < 3*time.Millisecond {
-		bad.Add("lease_duration", "Ensure the lease lasts at least 3ms.")
+		return bad("Options.LeaseDuration", o.LeaseDuration, "at least 3ms")
 	}
 	if o.Holder == "" {
 		o.Holder = defaultHolder()
 	} else if len(o.Holder) > 255 {
-		bad.Add("holder", "Ensure this field has no more than 255 bytes.")
-	}
-	if err := bad.Err(); err != nil {
-		return nil, fmt.Errorf("gifts: %w", err)
+		return bad("Options.Holder", fmt.Sprintf("%.20q...", o.Holder), "at most 255 bytes")
 	}
 	if o.Now == nil {
 		o.Now = time.Now

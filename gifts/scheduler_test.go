@@ -506,21 +506,27 @@ func TestStartUnmigrated(t *testing.T) {
 func TestOptionsValidation(t *testing.T) {
 	db := storagetest.Open(t, storagetest.Memory, gifts.Migrations())
 	store := storagetest.Must(inventory.NewSQLStore(db, nil))
-	for _, opts := range []gifts.Options{
-		{Name: string(make([]byte, 101))},
-		{Interval: -time.Second},
-		{Interval: 1500 * time.Microsecond},
-		{Interval: time.Second, Schedule: halfPast{}},
-		{GiftWeight: -1},
-		{CatchUp: -1},
-		{LeaseDuration: -time.Second},
-		{Holder: string(make([]byte, 256))},
+	for _, tc := range []struct {
+		opts   gifts.Options
+		option string
+	}{
+		{gifts.Options{Name: string(make([]byte, 101))}, "Name"},
+		{gifts.Options{Interval: -time.Second}, "Interval"},
+		{gifts.Options{Interval: 1500 * time.Microsecond}, "Interval"},
+		{gifts.Options{Interval: time.Second, Schedule: halfPast{}}, "Interval"},
+		{gifts.Options{GiftWeight: -1}, "GiftWeight"},
+		{gifts.Options{CatchUp: -1}, "CatchUp"},
+		{gifts.Options{LeaseDuration: -time.Second}, "LeaseDuration"},
+		{gifts.Options{Holder: string(make([]byte, 256))}, "Holder"},
 	} {
-		if _, err := gifts.New(db, store, &opts); !errors.Is(err, gamekit.ErrInvalid) {
-			t.Errorf("options %+v: got %v, want invalid", opts, err)
+		_, err := gifts.New(db, store, &tc.opts)
+		var bad *gamekit.OptionError
+		if !errors.As(err, &bad) || bad.Option != "gifts: Options."+tc.option {
+			t.Errorf("options %+v: got %v, want an OptionError for %s", tc.opts, err, tc.option)
 		}
 	}
-	if _, err := gifts.New(db, nil, nil); !errors.Is(err, gamekit.ErrInvalid) {
-		t.Errorf("no granter: got %v, want invalid", err)
+	var bad *gamekit.OptionError
+	if _, err := gifts.New(db, nil, nil); !errors.As(err, &bad) {
+		t.Errorf("no granter: got %v, want an OptionError", err)
 	}
 }

@@ -151,15 +151,23 @@ func New(db bun.IDB, opts *Options) (*Accounts, error) {
 		opts = &Options{}
 	}
 	o := *opts
-	switch {
-	case o.TokenLifetime < 0:
-		return nil, errors.New("accounts: Options.TokenLifetime must not be negative")
-	case o.BcryptCost != 0 && (o.BcryptCost < bcrypt.MinCost || o.BcryptCost > bcrypt.MaxCost):
-		return nil, fmt.Errorf("accounts: Options.BcryptCost %d is outside %d..%d", o.BcryptCost, bcrypt.MinCost, bcrypt.MaxCost)
-	case o.MaxFailuresPerClient < 0, o.MaxFailuresPerUsername < 0, o.MaxFailuresPerIP < 0, o.MaxRegistrationsPerIP < 0:
-		return nil, errors.New("accounts: Options.MaxFailuresPerClient, MaxFailuresPerUsername, MaxFailuresPerIP and MaxRegistrationsPerIP must not be negative")
-	case o.FailureWindow < 0, o.UsernameFailureWindow < 0, o.KnownClientLifetime < 0, o.RegistrationWindow < 0:
-		return nil, errors.New("accounts: Options.FailureWindow, UsernameFailureWindow, KnownClientLifetime and RegistrationWindow must not be negative")
+	if o.BcryptCost != 0 && (o.BcryptCost < bcrypt.MinCost || o.BcryptCost > bcrypt.MaxCost) {
+		return nil, &gamekit.OptionError{Option: "accounts: Options.BcryptCost", Value: o.BcryptCost,
+			Want: fmt.Sprintf("a cost from %d to %d, or 0 for the default", bcrypt.MinCost, bcrypt.MaxCost)}
+	}
+	for _, v := range []struct {
+		name  string
+		value int64
+	}{
+		{"TokenLifetime", int64(o.TokenLifetime)}, {"FailureWindow", int64(o.FailureWindow)},
+		{"UsernameFailureWindow", int64(o.UsernameFailureWindow)}, {"KnownClientLifetime", int64(o.KnownClientLifetime)},
+		{"RegistrationWindow", int64(o.RegistrationWindow)}, {"MaxFailuresPerClient", int64(o.MaxFailuresPerClient)},
+		{"MaxFailuresPerUsername", int64(o.MaxFailuresPerUsername)}, {"MaxFailuresPerIP", int64(o.MaxFailuresPerIP)},
+		{"MaxRegistrationsPerIP", int64(o.MaxRegistrationsPerIP)},
+	} {
+		if v.value < 0 {
+			return nil, &gamekit.OptionError{Option: "accounts: Options." + v.name, Value: v.value, Want: "0 or more (0 for the default)"}
+		}
 	}
 	a := &Accounts{
 		db:           db,

@@ -2,7 +2,6 @@ package admin
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/enemies"
 	"github.com/gamekit/gamekit/examples/server/accounts"
 	"github.com/gamekit/gamekit/gifts"
@@ -111,19 +111,29 @@ type Admin struct {
 // New returns the admin over the stores in opts. It reports an error for
 // a missing store or an option out of range.
 func New(opts *Options) (*Admin, error) {
+	bad := func(option string, value any, want string) (*Admin, error) {
+		return nil, &gamekit.OptionError{Option: "admin: " + option, Value: value, Want: want}
+	}
 	if opts == nil {
-		return nil, errors.New("admin: Options are required")
+		return bad("New's opts", "nil", "Options naming the stores")
 	}
 	o := *opts
+	for _, required := range []struct {
+		name    string
+		missing bool
+	}{{"Accounts", o.Accounts == nil}, {"Inventory", o.Inventory == nil}, {"Monsters", o.Monsters == nil},
+		{"Players", o.Players == nil}, {"DB", o.DB == nil}} {
+		if required.missing {
+			return bad("Options."+required.name, "nil", "the store the admin pages show")
+		}
+	}
 	switch {
-	case o.Accounts == nil, o.Inventory == nil, o.Monsters == nil, o.Players == nil, o.DB == nil:
-		return nil, errors.New("admin: Options.Accounts, Inventory, Monsters, Players and DB are required")
 	case o.PageSize < 0 || o.PageSize > 500:
-		return nil, fmt.Errorf("admin: Options.PageSize %d is outside 1..500", o.PageSize)
+		return bad("Options.PageSize", o.PageSize, "1 to 500 rows, or 0 for the default")
 	case o.SessionLifetime < 0:
-		return nil, errors.New("admin: Options.SessionLifetime must not be negative")
+		return bad("Options.SessionLifetime", o.SessionLifetime, "a positive duration, or 0 for the default")
 	case o.Prefix != "" && (!strings.HasPrefix(o.Prefix, "/") || strings.HasSuffix(o.Prefix, "/")):
-		return nil, fmt.Errorf("admin: Options.Prefix %q must start with a slash and not end with one", o.Prefix)
+		return bad("Options.Prefix", fmt.Sprintf("%q", o.Prefix), `a path that starts with a slash and does not end with one, such as "/admin"`)
 	}
 	if v := reflect.ValueOf(o.Gifts); o.Gifts != nil && v.Kind() == reflect.Pointer && v.IsNil() {
 		o.Gifts = nil // a host's *gifts.Scheduler that is nil when gifts are off
