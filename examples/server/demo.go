@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -141,6 +143,13 @@ func createSuperuser(ctx context.Context, cfg config, stdin io.Reader, logger *s
 func changePassword(ctx context.Context, cfg config, stdin io.Reader, logger *slog.Logger) error {
 	if cfg.username == "" {
 		return errors.New("changepassword: -username is required")
+	}
+	// A mistyped -db would otherwise be created, migrated, and found to
+	// have no such user.
+	if path := describeDB(cfg.db); filepath.IsAbs(path) {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("changepassword: no database %s", path)
+		}
 	}
 	db, err := openDB(ctx, cfg.db, logger)
 	if err != nil {

@@ -165,6 +165,7 @@ func TestChangePassword(t *testing.T) {
 		env     map[string]string
 		wantErr string
 	}{
+		{"no database", []string{"changepassword", "-db", dbPath + ".typo", "-username", "root", "-password", "new-password"}, nil, "no database " + dbPath + ".typo"},
 		{"no such user", []string{"changepassword", "-db", dbPath, "-username", "nobody", "-password", "new-password"}, nil, `no user "nobody"`},
 		{"no username", []string{"changepassword", "-db", dbPath, "-password", "new-password"}, nil, "-username is required"},
 		{"no password, no terminal", []string{"changepassword", "-db", dbPath, "-username", "root"}, nil, "no password"},
@@ -175,6 +176,9 @@ func TestChangePassword(t *testing.T) {
 		if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
 			t.Errorf("%s: got %v, want %q", tc.name, err, tc.wantErr)
 		}
+	}
+	if _, err := os.Stat(dbPath + ".typo"); err == nil {
+		t.Error("changepassword created the database it did not find")
 	}
 	s := start(t, []string{"-db", dbPath, "-gift-interval", "0"}, nil)
 	if status, body := s.get("root", "new-password", "/api/inventories/"); status != 200 {
