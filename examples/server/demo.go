@@ -6,47 +6,94 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 
+	"github.com/uptrace/bun"
 	"golang.org/x/term"
 
 	"github.com/gamekit/gamekit/enemies"
 	"github.com/gamekit/gamekit/examples/server/accounts"
 	"github.com/gamekit/gamekit/inventory"
+	"github.com/gamekit/gamekit/storage"
 )
 
-// createDemo fills a new database with the tutorial's content: the Guitar
-// and the Piano, an admin named admin who holds both, and a wandering
-// monster. The admin's
-// password is password, or else a generated one, logged once.
-func (b *backend) createDemo(ctx context.Context, password string, logger *slog.Logger) error {
+// createDemo fills a database that has no users yet with the tutorial's
+// content: the Guitar and the Piano, an admin named admin who holds both,
+// and a wandering monster. The admin's password is password, or else a
+// generated one, logged once. It reports whether it created the content;
+// a database with users is left as it is.
+//
+// It is one transaction: a start that fails half way (on a password too
+// short, say) leaves no user behind, so the next start creates it all.
+func (b *backend) createDemo(ctx context.Context, password string, logger *slog.Logger) (bool, error) {
 	generated := password == ""
 	if generated {
 		password = rand.Text()[:16]
 	}
-	admin, err := b.accounts.CreateUser(ctx, "admin", password, true)
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	var ids []int64
-	for _, item := range []inventory.Item{{Name: "Guitar", Weight: 2}, {Name: "Piano", Weight: 10}} {
-		if err := b.inventory.CreateItem(ctx, &item); err != nil {
-			return fmt.Errorf("demo: %w", err)
+	// Hashing the password at bcrypt's cost takes a while; the
+	// transaction holds SQLite's one writer that long, before the server
+	// takes any request.
+	created := false
+	err := storage.RunInTx(ctx, b.db, func(ctx context.Context, tx bun.Tx) error {
+		created = false
+		acc, err := accounts.New(tx, &b.accountOpts)
+		if err != nil {
+			return err
 		}
-		ids = append(ids, item.ID)
+		if n, err := acc.CountUsers(ctx, accounts.ListOptions{}); err != nil || n > 0 {
+			return err
+		}
+		admin, err := acc.CreateUser(ctx, "admin", password, true)
+		if err != nil {
+			if !generated {
+				return fmt.Errorf("the admin's password, GAMEKIT_PASSWORD: %w", err)
+			}
+			return err
+		}
+		items, err := inventory.NewSQLStore(tx, nil)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for _, item := range []inventory.Item{{Name: "Guitar", Weight: 2}, {Name: "Piano", Weight: 10}} {
+			if err := items.CreateItem(ctx, &item); err != nil {
+				return err
+			}
+			ids = append(ids, item.ID)
+		}
+		invs, err := items.Inventories(ctx, inventory.ListOptions{UserID: admin.ID})
+		if err != nil || len(invs) != 1 {
+			return fmt.Errorf("the admin's inventory: %d found, %v", len(invs), err)
+		}
+		if err := items.AddItems(ctx, invs[0].ID, ids...); err != nil {
+			return err
+		}
+		monsters, err := enemies.NewSQLStore(tx, &enemies.StoreOptions{Publisher: b.hub, Logger: b.log})
+		if err != nil {
+			return err
+		}
+		monster := enemies.NewMonster()
+		if err := monsters.CreateMonster(ctx, &monster); err != nil {
+			return err
+		}
+		created = true
+		return nil
+	})
+	if err != nil {
+		// Two servers starting together on one new PostgreSQL database
+		// both find no users; the one that loses the race to create the
+		// admin finds the other's.
+		if n, cerr := b.accounts.CountUsers(ctx, accounts.ListOptions{}); cerr == nil && n > 0 {
+			return false, nil
+		}
+		return false, fmt.Errorf("demo content: %w", err)
 	}
-	invs, err := b.inventory.Inventories(ctx, inventory.ListOptions{UserID: admin.ID})
-	if err != nil || len(invs) != 1 {
-		return fmt.Errorf("demo: the admin's inventory: %v", err)
-	}
-	if err := b.inventory.AddItems(ctx, invs[0].ID, ids...); err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	monster := enemies.NewMonster()
-	if err := b.monsters.CreateMonster(ctx, &monster); err != nil {
-		return fmt.Errorf("demo: %w", err)
+	if !created {
+		return false, nil
 	}
 	if generated {
 		logger.Info("demo content created; sign in as admin with the generated password (shown only now)",
@@ -54,7 +101,7 @@ func (b *backend) createDemo(ctx context.Context, password string, logger *slog.
 	} else {
 		logger.Info("demo content created; sign in as admin with GAMEKIT_PASSWORD", "username", "admin")
 	}
-	return nil
+	return true, nil
 }
 
 // createSuperuser adds an admin. The password comes from -password (or
@@ -70,7 +117,7 @@ func createSuperuser(ctx context.Context, cfg config, stdin io.Reader, logger *s
 			return fmt.Errorf("createsuperuser: %w", err)
 		}
 	}
-	db, _, err := openDB(ctx, cfg.db, logger)
+	db, err := openDB(ctx, cfg.db, logger)
 	if err != nil {
 		return err
 	}
@@ -85,6 +132,53 @@ func createSuperuser(ctx context.Context, cfg config, stdin io.Reader, logger *s
 		return fmt.Errorf("createsuperuser: %w", err)
 	}
 	logger.Info("superuser created", "username", u.Username, "id", u.ID)
+	return nil
+}
+
+// changePassword sets an existing user's password and revokes the user's
+// tokens: the way back in when the demo admin's generated password is
+// lost, or GAMEKIT_PASSWORD came too late (it only names the password of a
+// new database's admin). The password comes from -password (or
+// GAMEKIT_PASSWORD), else from a prompt when stdin is a terminal.
+func changePassword(ctx context.Context, cfg config, stdin io.Reader, logger *slog.Logger) error {
+	if cfg.username == "" {
+		return errors.New("changepassword: -username is required")
+	}
+	// A mistyped -db would otherwise be created, migrated, and found to
+	// have no such user.
+	if path := describeDB(cfg.db); filepath.IsAbs(path) {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("changepassword: no database %s", path)
+		}
+	}
+	db, err := openDB(ctx, cfg.db, logger)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	acc, err := accounts.New(db, nil)
+	if err != nil {
+		return err
+	}
+	// Asking for a password only to refuse it after is unkind: check the
+	// user first.
+	u, err := acc.UserByUsername(ctx, cfg.username)
+	if errors.Is(err, accounts.ErrUserNotFound) {
+		return fmt.Errorf("changepassword: no user %q in %s", cfg.username, describeDB(cfg.db))
+	}
+	if err != nil {
+		return fmt.Errorf("changepassword: %w", err)
+	}
+	password := cfg.password
+	if password == "" {
+		if password, err = promptPassword(stdin); err != nil {
+			return fmt.Errorf("changepassword: %w", err)
+		}
+	}
+	if err := acc.SetPassword(ctx, u.ID, password); err != nil {
+		return fmt.Errorf("changepassword: %w", err)
+	}
+	logger.Info("password changed; the user's tokens are revoked", "username", u.Username, "id", u.ID)
 	return nil
 }
 

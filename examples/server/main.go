@@ -8,11 +8,14 @@
 //	server [serve] [-addr :8000] [-db gamekit.db] [-demo=true] [-register=true] [-gift-interval 10s]
 //	server migrate [-db ...]
 //	server createsuperuser -username NAME [-password PASSWORD] [-db ...]
+//	server changepassword -username NAME [-password PASSWORD] [-db ...]
+//	server help
 //
 // Every flag has an environment equivalent, GAMEKIT_ and the flag's name in
 // capitals with "-" as "_" (-db is GAMEKIT_DB); a flag on the command line
-// wins. On a new database, serve creates the schema and demo content and
-// logs how to sign in.
+// wins. On a database without users, serve creates the demo content (an
+// admin whose password is GAMEKIT_PASSWORD, or else a generated one it
+// logs) and logs how to sign in.
 package main
 
 import (
@@ -26,6 +29,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/gamekit/gamekit/gifts"
@@ -36,10 +40,11 @@ func main() {
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	slog.SetDefault(logger) // gamekit's packages log through the default logger
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, logger); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			logger.Error(err.Error())
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, logger); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return // help was asked for and printed: a success
 		}
+		logger.Error(err.Error())
 		os.Exit(1)
 	}
 }
@@ -55,9 +60,20 @@ type config struct {
 	password     string
 }
 
+// commands are the subcommands, in the order help lists them.
+var commands = []struct{ name, args, what string }{
+	{"serve", "[flags]", "serve the API, the live page and the admin (the default)"},
+	{"migrate", "[-db ...]", "create or update the database's tables, then exit"},
+	{"createsuperuser", "-username NAME [-password ...]", "add an admin"},
+	{"changepassword", "-username NAME [-password ...]", "set a user's password and sign them out everywhere"},
+	{"help", "", "print this help"},
+}
+
 // run carries out the subcommand named by args[0] (serve when args starts
-// with a flag or is empty) until it is done or ctx is cancelled.
-func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, logger *slog.Logger) error {
+// with a flag or is empty) until it is done or ctx is cancelled. Help,
+// asked for with help, -h or -help, goes to stdout, and run returns
+// flag.ErrHelp.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer, logger *slog.Logger) error {
 	command := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		command, args = args[0], args[1:]
@@ -68,17 +84,29 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	switch command {
 	case "serve":
 		fs.StringVar(&cfg.addr, "addr", ":8000", "the address to listen on")
-		fs.BoolVar(&cfg.demo, "demo", true, "create demo content (items, an admin) in a new database")
+		fs.BoolVar(&cfg.demo, "demo", true, "create demo content (items, a monster, an admin) in a database without users")
 		fs.BoolVar(&cfg.register, "register", true, "let anyone register an account")
 		fs.DurationVar(&cfg.giftInterval, "gift-interval", gifts.DefaultInterval, "give every player a gift this often (0 turns gifts off)")
 	case "migrate":
 	case "createsuperuser":
 		fs.StringVar(&cfg.username, "username", "", "the new admin's username (required)")
 		fs.StringVar(&cfg.password, "password", "", "the new admin's password (default: GAMEKIT_PASSWORD, else asked on the terminal)")
+	case "changepassword":
+		fs.StringVar(&cfg.username, "username", "", "the user whose password changes (required)")
+		fs.StringVar(&cfg.password, "password", "", "the new password (default: GAMEKIT_PASSWORD, else asked on the terminal)")
+	case "help":
+		usage(stdout, nil)
+		return flag.ErrHelp
 	default:
-		return fmt.Errorf("unknown command %q: want serve, migrate or createsuperuser", command)
+		return fmt.Errorf("unknown command %q: want serve, migrate, createsuperuser or changepassword (server -h says more)", command)
 	}
+	// The flag package would print usage on every mistake; the mistake
+	// alone is logged instead, and usage printed only when asked for.
+	fs.SetOutput(io.Discard)
 	if err := parse(fs, args, getenv); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage(stdout, fs)
+		}
 		return err
 	}
 	switch command {
@@ -86,16 +114,45 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return migrateCommand(ctx, cfg, logger)
 	case "createsuperuser":
 		return createSuperuser(ctx, cfg, stdin, logger)
+	case "changepassword":
+		return changePassword(ctx, cfg, stdin, logger)
 	default:
 		return serve(ctx, cfg, getenv, logger)
 	}
+}
+
+// usage prints the commands and, when fs is not nil, the flags of the
+// command fs parses.
+func usage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: server [command] [flags]\n\nCommands:\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, c := range commands {
+		fmt.Fprintf(tw, "  %s\t%s\n", strings.TrimSpace(c.name+" "+c.args), c.what)
+	}
+	tw.Flush()
+	fmt.Fprint(w, `
+Every flag has an environment equivalent: GAMEKIT_ and the flag's name in
+capitals with "-" as "_" (-db is GAMEKIT_DB, -gift-interval is
+GAMEKIT_GIFT_INTERVAL); a flag on the command line wins.
+`)
+	if fs == nil {
+		fmt.Fprint(w, "\"server COMMAND -h\" lists the flags of a command.\n")
+		return
+	}
+	fmt.Fprintf(w, "\nFlags of %s:\n", fs.Name())
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
 }
 
 // parse reads the command line, then gives every flag it did not set the
 // value of its environment variable, if there is one.
 func parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%s: %w (server %[1]s -h lists its flags)", fs.Name(), err)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -32,26 +34,47 @@ func migrations() []*migrate.Migrations {
 	return []*migrate.Migrations{inventory.Migrations(), enemies.Migrations(), gifts.Migrations(), players.Migrations(), accounts.Migrations(), admin.Migrations()}
 }
 
-// openDB opens and migrates the database, and reports whether it was new.
-func openDB(ctx context.Context, dsn string, logger *slog.Logger) (db *bun.DB, fresh bool, err error) {
-	db, err = storage.Open(ctx, dsn)
+// openDB opens and migrates the database.
+func openDB(ctx context.Context, dsn string, logger *slog.Logger) (*bun.DB, error) {
+	db, err := storage.Open(ctx, dsn)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	sets := migrations()
-	applied, err := storage.Migrate(ctx, db, sets...)
+	applied, err := storage.Migrate(ctx, db, migrations()...)
 	if err != nil {
 		db.Close()
-		return nil, false, err
-	}
-	total := 0
-	for _, set := range sets {
-		total += len(set.Sorted())
+		return nil, err
 	}
 	if applied > 0 {
-		logger.Info("database migrated", "db", storage.Redact(dsn), "migrations", applied)
+		logger.Info("database migrated", "db", describeDB(dsn), "migrations", applied)
 	}
-	return db, applied == total, nil
+	return db, nil
+}
+
+// describeDB names the database for a log line: a SQLite file by its
+// absolute path, so a newcomer finds the file the server writes whatever
+// directory it was started in, and a URL without its password.
+func describeDB(dsn string) string {
+	if dsn == storage.Memory || strings.Contains(dsn, "://") {
+		return storage.Redact(dsn)
+	}
+	if abs, err := filepath.Abs(dsn); err == nil {
+		return abs
+	}
+	return dsn
+}
+
+// siteURL is the URL a browser on this machine opens to reach a server
+// listening on addr: localhost when it listens on every interface.
+func siteURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String() + "/"
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
 }
 
 // backend is the example server: gamekit's packages on one database.
@@ -65,6 +88,9 @@ type backend struct {
 	gifts     *gifts.Scheduler // nil when gifts are off
 	handler   http.Handler
 	log       *slog.Logger
+	// accountOpts make an Accounts on a transaction (the demo content's)
+	// that treats users as b.accounts does.
+	accountOpts accounts.Options
 }
 
 // newBackend wires the packages together. Every package that announces
@@ -104,6 +130,7 @@ func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts account
 	if accountOpts.Logger == nil {
 		accountOpts.Logger = logger
 	}
+	b.accountOpts = accountOpts
 	if b.accounts, err = accounts.New(db, &accountOpts); err != nil {
 		return nil, err
 	}
@@ -199,7 +226,7 @@ func (b *backend) healthz(w http.ResponseWriter, r *http.Request) {
 // connections, lets requests in flight finish (up to shutdownTimeout) and
 // closes the database.
 func serve(ctx context.Context, cfg config, getenv func(string) string, logger *slog.Logger) error {
-	db, fresh, err := openDB(ctx, cfg.db, logger)
+	db, err := openDB(ctx, cfg.db, logger)
 	if err != nil {
 		return err
 	}
@@ -208,10 +235,22 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	if err != nil {
 		return err
 	}
-	if fresh && cfg.demo {
-		if err := b.createDemo(ctx, getenv("GAMEKIT_PASSWORD"), logger); err != nil {
+	password := getenv("GAMEKIT_PASSWORD")
+	created := false
+	if cfg.demo {
+		if created, err = b.createDemo(ctx, password, logger); err != nil {
 			return err
 		}
+	}
+	if password != "" && !created {
+		// Setting the password of a database made earlier is a mistake
+		// worth saying out loud: the admin still has the old one.
+		why := "the database has users already"
+		if !cfg.demo {
+			why = "-demo is off"
+		}
+		logger.Warn("GAMEKIT_PASSWORD is not used: it is the password of the demo admin, made only with the demo content; "+
+			"to change a user's password, run: server changepassword -username admin", "reason", why)
 	}
 
 	ln, err := net.Listen("tcp", cfg.addr)
@@ -223,7 +262,8 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	logger.Info("serving", "addr", ln.Addr().String(), "db", storage.Redact(cfg.db))
+	site := siteURL(ln.Addr())
+	logger.Info("serving", "page", site, "admin", site+"admin/", "addr", ln.Addr().String(), "db", describeDB(cfg.db))
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	if b.gifts != nil {
@@ -268,11 +308,11 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 const shutdownTimeout = 10 * time.Second
 
 func migrateCommand(ctx context.Context, cfg config, logger *slog.Logger) error {
-	db, _, err := openDB(ctx, cfg.db, logger)
+	db, err := openDB(ctx, cfg.db, logger)
 	if err != nil {
 		return err
 	}
-	logger.Info("database is up to date", "db", storage.Redact(cfg.db))
+	logger.Info("database is up to date", "db", describeDB(cfg.db))
 	return db.Close()
 }
 

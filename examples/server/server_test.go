@@ -47,8 +47,8 @@ func newSite(t *testing.T, db *bun.DB) *site {
 			t.Error(err)
 		}
 	})
-	if err := b.createDemo(context.Background(), adminPassword, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatal(err)
+	if created, err := b.createDemo(context.Background(), adminPassword, slog.New(slog.DiscardHandler)); err != nil || !created {
+		t.Fatalf("demo content: created %v, %v", created, err)
 	}
 	return &site{t: t, srv: apitest.Serve(t, b.handler), b: b}
 }
@@ -279,7 +279,7 @@ func TestServe(t *testing.T) {
 		done := make(chan error, 1)
 		go func() {
 			done <- run(ctx, []string{"-addr", addr, "-gift-interval", "1s"}, env(map[string]string{"GAMEKIT_DB": dbPath, "GAMEKIT_PASSWORD": adminPassword}),
-				strings.NewReader(""), slog.New(slog.NewTextHandler(&logs, nil)))
+				strings.NewReader(""), io.Discard, slog.New(slog.NewTextHandler(&logs, nil)))
 		}()
 		// Starting hashes passwords at bcrypt's full cost, which takes
 		// seconds under the race detector: wait for it, up to a deadline.
@@ -397,14 +397,14 @@ func TestCommands(t *testing.T) {
 		if tc.env != nil {
 			getenv = env(tc.env)
 		}
-		err := run(ctx, tc.args, getenv, strings.NewReader(""), quiet)
+		err := run(ctx, tc.args, getenv, strings.NewReader(""), io.Discard, quiet)
 		if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
 			t.Errorf("%s: got %v, want %q", tc.name, err, tc.wantErr)
 		}
 	}
 	// The flag on the command line wins over the environment.
 	cfgDB := filepath.Join(t.TempDir(), "flag.db")
-	err := run(ctx, []string{"migrate", "-db", cfgDB}, env(map[string]string{"GAMEKIT_DB": "/nonexistent/dir/x.db"}), nil, quiet)
+	err := run(ctx, []string{"migrate", "-db", cfgDB}, env(map[string]string{"GAMEKIT_DB": "/nonexistent/dir/x.db"}), nil, io.Discard, quiet)
 	if err != nil {
 		t.Errorf("flag over env: %v", err)
 	}
