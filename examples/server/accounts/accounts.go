@@ -100,6 +100,15 @@ type Options struct {
 	// slog.Default().
 	Logger *slog.Logger
 
+	// CredentialCacheTTL is how long a verified token or password is
+	// trusted without the database: a signed-in request then costs a map
+	// lookup. Changes made through this Accounts (revocation, sign-out,
+	// password, admin rights, deletion) apply from the next request; made
+	// by another process, within this long. Defaults to
+	// DefaultCredentialCacheTTL (5s); a negative duration checks every
+	// request against the database.
+	CredentialCacheTTL time.Duration
+
 	// Now is the clock for token expiry, creation times and throttling.
 	// Defaults to time.Now; tests pass a clock they move by hand.
 	Now func() time.Time
@@ -136,6 +145,7 @@ type Accounts struct {
 	logger       *slog.Logger
 	throttle     *throttle
 	known        *knownClients
+	credentials  *credentialCache
 	// dummyHash is compared against when a username does not exist, so
 	// signing in as nobody costs the same bcrypt time as a wrong password.
 	dummyHash []byte
@@ -193,6 +203,7 @@ func New(db bun.IDB, opts *Options) (*Accounts, error) {
 	}
 	a.throttle = newThrottle(min(a.window, a.userWindow, a.signupWindow), a.now)
 	a.known = newKnownClients(orDefault(o.KnownClientLifetime, DefaultKnownClientLifetime))
+	a.credentials = newCredentialCache(orDefault(o.CredentialCacheTTL, DefaultCredentialCacheTTL))
 	var err error
 	if a.dummyHash, err = bcrypt.GenerateFromPassword([]byte(rand.Text()), a.cost); err != nil {
 		return nil, fmt.Errorf("accounts: %w", err)
@@ -299,14 +310,16 @@ func (a *Accounts) SetPassword(ctx context.Context, id int64, password string) e
 		_, err = tx.NewDelete().Model((*tokenRow)(nil)).Where("user_id = ?", id).Exec(ctx)
 		return err
 	})
+	a.credentials.forget()
 	return wrap(err, "set password")
 }
 
 // SetAdmin grants or withdraws admin rights. Tokens already issued carry
-// the change from their next request, since the identity is read from the
-// user at every request.
+// the change from their next request (in another process, within
+// Options.CredentialCacheTTL).
 func (a *Accounts) SetAdmin(ctx context.Context, id int64, admin bool) error {
 	res, err := a.db.NewUpdate().Model((*userRow)(nil)).Set("admin = ?", admin).Where("id = ?", id).Exec(ctx)
+	a.credentials.forget()
 	return wrap(affected(res, err), "set admin")
 }
 
@@ -322,6 +335,7 @@ func (a *Accounts) DeleteUser(ctx context.Context, id int64) error {
 		res, err := tx.NewDelete().Model((*userRow)(nil)).Where("id = ?", id).Exec(ctx)
 		return affected(res, err)
 	})
+	a.credentials.forget()
 	return wrap(err, "delete user")
 }
 

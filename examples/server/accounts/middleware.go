@@ -1,10 +1,12 @@
 package accounts
 
 import (
+	"context"
 	"encoding/base64"
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/rest"
@@ -63,7 +65,7 @@ func (a *Accounts) Identify(r *http.Request) (gamekit.Identity, bool, error) {
 	case "basic":
 		var username, password string
 		if username, password, err = basicCredentials(credentials); err == nil {
-			u, err = a.Authenticate(r.Context(), username, password, ClientIP(r))
+			u, err = a.authenticateBasic(r.Context(), username, password, ClientIP(r))
 		}
 	case "bearer", "token":
 		var token string
@@ -124,4 +126,23 @@ func ClientIP(r *http.Request) string {
 		return strings.Trim(r.RemoteAddr, "[]")
 	}
 	return host
+}
+
+// authenticateBasic is Authenticate for HTTP Basic, which sends the
+// password with every request: a password verified in the last
+// Options.CredentialCacheTTL is not compared by bcrypt again. Only correct
+// passwords are remembered, so every wrong guess still costs bcrypt and
+// counts against the throttle.
+func (a *Accounts) authenticateBasic(ctx context.Context, username, password, ip string) (User, error) {
+	key := a.credentials.passwordKey(ip, username, password)
+	now := a.now()
+	u, ok, epoch := a.credentials.get(key, now)
+	if ok {
+		return u, nil
+	}
+	u, err := a.Authenticate(ctx, username, password, ip)
+	if err == nil {
+		a.credentials.put(key, u, now, time.Time{}, epoch)
+	}
+	return u, err
 }

@@ -92,10 +92,17 @@ func randomBytes(n int) []byte {
 }
 
 // UserByToken returns the user a token was issued to, as the user is now
-// (a change of admin rights shows at once). A token never issued, or
-// revoked, is ErrInvalidToken; an expired one is deleted and is
+// (a change of admin rights shows from the next request; see
+// Options.CredentialCacheTTL for other processes'). A token never issued,
+// or revoked, is ErrInvalidToken; an expired one is deleted and is
 // ErrTokenExpired.
 func (a *Accounts) UserByToken(ctx context.Context, token string) (User, error) {
+	key := tokenKey(token)
+	now := a.now()
+	u, ok, epoch := a.credentials.get(key, now)
+	if ok {
+		return u, nil
+	}
 	hash := hashToken(token)
 	var row tokenRow
 	err := a.db.NewSelect().Model(&row).Relation("User").Where("t.token_hash = ?", hash).Scan(ctx)
@@ -105,13 +112,15 @@ func (a *Accounts) UserByToken(ctx context.Context, token string) (User, error) 
 	case err != nil:
 		return User{}, fmt.Errorf("accounts: find token: %w", err)
 	}
-	if !a.now().Before(row.ExpiresAt) {
+	if !now.Before(row.ExpiresAt) {
 		if _, err := a.db.NewDelete().Model((*tokenRow)(nil)).Where("token_hash = ?", hash).Exec(ctx); err != nil {
 			return User{}, fmt.Errorf("accounts: delete expired token: %w", err)
 		}
 		return User{}, ErrTokenExpired
 	}
-	return row.User.user(), nil
+	u = row.User.user()
+	a.credentials.put(key, u, now, row.ExpiresAt, epoch)
+	return u, nil
 }
 
 // Revoke deletes a token, so it is refused from now on: signing out. A
@@ -119,6 +128,7 @@ func (a *Accounts) UserByToken(ctx context.Context, token string) (User, error) 
 // ErrInvalidToken.
 func (a *Accounts) Revoke(ctx context.Context, token string) error {
 	res, err := a.db.NewDelete().Model((*tokenRow)(nil)).Where("token_hash = ?", hashToken(token)).Exec(ctx)
+	a.credentials.forget()
 	if err := affected(res, err); err != nil {
 		if errors.Is(err, ErrUserNotFound) {
 			return ErrInvalidToken
