@@ -14,20 +14,19 @@ import (
 	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
-// TestSQLStore runs the conformance suite on SQLStore on SQLite in memory,
-// a WAL file (as a server runs it) and PostgreSQL.
+// TestSQLStore runs the conformance suite on SQLStore on every kind of
+// test database.
 func TestSQLStore(t *testing.T) {
-	for _, kind := range []storagetest.Kind{storagetest.Memory, storagetest.File, storagetest.Postgres} {
-		t.Run(string(kind), func(t *testing.T) { enemiestest.TestStore(t, newSQLStore(kind)) })
+	for _, kind := range storagetest.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			enemiestest.TestStore(t, storagetest.Stores(kind, newSQLStore, enemies.Migrations()))
+		})
 	}
 }
 
-// newSQLStore makes the suite's stores: SQLStores, each on a private
-// database of kind.
-func newSQLStore(kind storagetest.Kind) func(*testing.T, *enemies.StoreOptions) enemies.Store {
-	return func(t *testing.T, opts *enemies.StoreOptions) enemies.Store {
-		return storagetest.Must(enemies.NewSQLStore(storagetest.Open(t, kind, enemies.Migrations()), opts))
-	}
+// newSQLStore is NewSQLStore as the suite's stores: the Store interface.
+func newSQLStore(db bun.IDB, opts *enemies.StoreOptions) (enemies.Store, error) {
+	return enemies.NewSQLStore(db, opts)
 }
 
 // countingStore is a host's wrapper around a Store: it counts the
@@ -47,7 +46,7 @@ func (s countingStore) Fire(ctx context.Context, id int64, transition string, ar
 func TestWrappedStore(t *testing.T) {
 	var fired atomic.Int64
 	enemiestest.TestStore(t, func(t *testing.T, opts *enemies.StoreOptions) enemies.Store {
-		return countingStore{Store: newSQLStore(storagetest.Memory)(t, opts), fired: &fired}
+		return countingStore{Store: storagetest.Stores(storagetest.Memory, newSQLStore, enemies.Migrations())(t, opts), fired: &fired}
 	})
 	if fired.Load() == 0 {
 		t.Error("the suite fired no transition through the wrapper")

@@ -13,20 +13,19 @@ import (
 	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
-// TestSQLStore runs the conformance suite on SQLStore on SQLite in memory,
-// a WAL file (as a server runs it) and PostgreSQL.
+// TestSQLStore runs the conformance suite on SQLStore on every kind of
+// test database.
 func TestSQLStore(t *testing.T) {
-	for _, kind := range []storagetest.Kind{storagetest.Memory, storagetest.File, storagetest.Postgres} {
-		t.Run(string(kind), func(t *testing.T) { inventorytest.TestStore(t, newSQLStore(kind)) })
+	for _, kind := range storagetest.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			inventorytest.TestStore(t, storagetest.Stores(kind, newSQLStore, inventory.Migrations()))
+		})
 	}
 }
 
-// newSQLStore makes the suite's stores: SQLStores, each on a private
-// database of kind.
-func newSQLStore(kind storagetest.Kind) func(*testing.T, *inventory.StoreOptions) inventory.Store {
-	return func(t *testing.T, opts *inventory.StoreOptions) inventory.Store {
-		return storagetest.Must(inventory.NewSQLStore(storagetest.Open(t, kind, inventory.Migrations()), opts))
-	}
+// newSQLStore is NewSQLStore as the suite's stores: the Store interface.
+func newSQLStore(db bun.IDB, opts *inventory.StoreOptions) (inventory.Store, error) {
+	return inventory.NewSQLStore(db, opts)
 }
 
 // countingStore is a host's wrapper around a Store: it counts the items
@@ -46,7 +45,7 @@ func (s countingStore) CreateItem(ctx context.Context, item *inventory.Item) err
 func TestWrappedStore(t *testing.T) {
 	var created atomic.Int64
 	inventorytest.TestStore(t, func(t *testing.T, opts *inventory.StoreOptions) inventory.Store {
-		return countingStore{Store: newSQLStore(storagetest.Memory)(t, opts), created: &created}
+		return countingStore{Store: storagetest.Stores(storagetest.Memory, newSQLStore, inventory.Migrations())(t, opts), created: &created}
 	})
 	if created.Load() == 0 {
 		t.Error("the suite created no item through the wrapper")

@@ -2,6 +2,7 @@ package players_test
 
 import (
 	"context"
+	"github.com/uptrace/bun"
 	"math"
 	"sync/atomic"
 	"testing"
@@ -11,20 +12,19 @@ import (
 	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
-// TestSQLStore runs the conformance suite on SQLStore on SQLite in memory,
-// a WAL file (as a server runs it) and PostgreSQL.
+// TestSQLStore runs the conformance suite on SQLStore on every kind of
+// test database.
 func TestSQLStore(t *testing.T) {
-	for _, kind := range []storagetest.Kind{storagetest.Memory, storagetest.File, storagetest.Postgres} {
-		t.Run(string(kind), func(t *testing.T) { playerstest.TestStore(t, newSQLStore(kind)) })
+	for _, kind := range storagetest.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			playerstest.TestStore(t, storagetest.Stores(kind, newSQLStore, players.Migrations()))
+		})
 	}
 }
 
-// newSQLStore makes the suite's stores: SQLStores, each on a private
-// database of kind.
-func newSQLStore(kind storagetest.Kind) func(*testing.T, *players.StoreOptions) players.Store {
-	return func(t *testing.T, opts *players.StoreOptions) players.Store {
-		return storagetest.Must(players.NewSQLStore(storagetest.Open(t, kind, players.Migrations()), opts))
-	}
+// newSQLStore is NewSQLStore as the suite's stores: the Store interface.
+func newSQLStore(db bun.IDB, opts *players.StoreOptions) (players.Store, error) {
+	return players.NewSQLStore(db, opts)
 }
 
 // countingStore is a host's wrapper around a Store: it counts the moves
@@ -44,7 +44,7 @@ func (s countingStore) Move(ctx context.Context, id, by int64, dx, dy float64) (
 func TestWrappedStore(t *testing.T) {
 	var moves atomic.Int64
 	playerstest.TestStore(t, func(t *testing.T, opts *players.StoreOptions) players.Store {
-		return countingStore{Store: newSQLStore(storagetest.Memory)(t, opts), moves: &moves}
+		return countingStore{Store: storagetest.Stores(storagetest.Memory, newSQLStore, players.Migrations())(t, opts), moves: &moves}
 	})
 	if moves.Load() == 0 {
 		t.Error("the suite made no move through the wrapper")

@@ -132,3 +132,23 @@ func Must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// Kinds are the databases a store suite runs on: SQLite in memory, a
+// SQLite file in WAL mode as a server runs it, and PostgreSQL (skipped
+// without GAMEKIT_TEST_POSTGRES).
+var Kinds = []Kind{Memory, File, Postgres}
+
+// Stores adapts newStore (a package's NewSQLStore, returning its Store
+// interface) to a conformance suite such as inventorytest.TestStore: each
+// store the suite asks for is on a private database of kind, migrated with
+// sets.
+func Stores[O, S any](kind Kind, newStore func(bun.IDB, *O) (S, error), sets ...*migrate.Migrations) func(*testing.T, *O) S {
+	return func(t *testing.T, opts *O) S {
+		t.Helper()
+		s, err := newStore(Open(t, kind, sets...), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+}
