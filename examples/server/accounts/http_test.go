@@ -221,14 +221,18 @@ func serveFrom(t *testing.T, acc *accounts.Accounts) *httptest.Server {
 	return srv
 }
 
-// from sends a request as send does, from the client address given.
+// from makes a request from the client address given ("" for the test's
+// own), with the given Authorization header ("" for none) and body, and
+// returns the status, headers and body.
 func from(t *testing.T, srv *httptest.Server, client, method, path, authorization, body string) (int, http.Header, string) {
 	t.Helper()
 	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set(clientHeader, client)
+	if client != "" {
+		req.Header.Set(clientHeader, client)
+	}
 	if authorization != "" {
 		req.Header.Set("Authorization", authorization)
 	}
