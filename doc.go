@@ -6,10 +6,32 @@
 //
 //   - inventory: items and what each player owns, with the REST API of the
 //     Django REST framework tutorial, and set-based grants of new items.
-//   - enemies/fsm: a generic, typed finite-state machine.
-//   - examples/server: a complete backend built from the packages, with
-//     accounts, the CLI and graceful shutdown; read it as the reference
-//     wiring.
+//   - enemies: monsters whose state changes only through transitions that
+//     are atomic, recorded and announced, with their REST API.
+//   - enemies/fsm: a generic, typed finite-state machine, with guards,
+//     automatic transitions and its diagram.
+//   - players: player positions moved by the server's rules (step, bounds,
+//     rate), over REST and the realtime hub.
+//   - gifts: a scheduler that gives every player an item each tick, exactly
+//     once, across restarts and several server processes.
+//   - realtime: the websocket hub: channels with rules, routes, tickets, and
+//     a Broker to share channels between processes.
+//   - storage: opening a database with the settings the stores need,
+//     migrating every package with one call, transactions that retry lost
+//     races and announce only after they commit.
+//   - storage/sqlite and storage/postgres: the drivers, each linked only by
+//     a host that imports it.
+//   - storage/storagetest: private, migrated test databases on SQLite and
+//     PostgreSQL, for the packages' tests and a host's.
+//   - rest: serving several packages under /api/ and writing DRF-style
+//     JSON, errors included, from a host's own handlers.
+//   - examples/server/accounts: users, passwords, tokens and the
+//     authentication middleware of the example server, for hosts that want
+//     them.
+//   - examples/server/admin: the example server's admin pages.
+//
+// examples/server is a complete backend built from them; examples/host is
+// a host in a module of its own, using the public API only.
 //
 // This package holds the small vocabulary they share, and depends on nothing
 // but the standard library.
@@ -36,16 +58,33 @@
 //
 // # Wiring
 //
-// Each domain package exports its tables as bun migrations, a store on a
-// *bun.DB (SQLite or PostgreSQL) and an http.Handler:
+// A host opens its database through storage, with the drivers it needs
+// imported, migrates every package's tables, builds each package's store
+// and handler, and mounts the handlers and the hub behind its own
+// authentication:
 //
-//	db := bun.NewDB(sqldb, sqlitedialect.New())
-//	migrator := migrate.NewMigrator(db, inventory.Migrations())
-//	if err := migrator.Init(ctx); err != nil { ... }
-//	if _, err := migrator.Migrate(ctx); err != nil { ... }
+//	import _ "github.com/gamekit/gamekit/storage/sqlite" // and/or storage/postgres
 //
-//	api, err := inventory.NewHandler(inventory.NewSQLStore(db), nil)
-//	if err != nil { ... }
-//	mux.Handle("/api/", http.StripPrefix("/api", api))
+//	db, err := storage.Open(ctx, "game.db")
+//	_, err = storage.Migrate(ctx, db, inventory.Migrations(), enemies.Migrations(),
+//		players.Migrations(), gifts.Migrations())
+//
+//	hub, err := realtime.New(nil)
+//	items, err := inventory.NewSQLStore(db, nil)
+//	positions, err := players.NewSQLStore(db, &players.StoreOptions{Publisher: hub})
+//	itemAPI, err := inventory.NewHandler(items, nil)
+//	playerAPI, err := players.NewHandler(positions, nil)
+//	players.RegisterRealtime(hub, positions)
+//
+//	api := rest.NewAPI("/api")
+//	api.Mount(itemAPI, "items", "inventories")
+//	api.Mount(playerAPI, "players")
+//	api.Handle("realtime/ticket", hub.TicketHandler())
+//	mux.Handle("/api/", api)
+//	mux.Handle("/api", api)
+//	mux.Handle("/ws", hub)
 //	http.ListenAndServe(":8000", yourAuth(mux)) // yourAuth calls gamekit.WithIdentity
+//
+// examples/host does all of it, every package included: its main.go, under
+// 100 lines, is the wiring, and users.go the host's own users.
 package gamekit

@@ -1,0 +1,74 @@
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"testing/fstest"
+
+	"github.com/uptrace/bun"
+
+	"github.com/gamekit/gamekit/storage"
+	_ "github.com/gamekit/gamekit/storage/sqlite" // file paths and storage.Memory
+)
+
+// A host opens its database through Open, with the driver package of each
+// kind of DSN it accepts imported, and migrates every package's tables,
+// its own among them, with one call. Changes that span several statements
+// or stores go in RunInTx; what must happen only once they are stored
+// (telling clients) goes in AfterCommit.
+func Example() {
+	ctx := context.Background()
+	db, err := storage.Open(ctx, storage.Memory) // or "game.db", or a postgres:// URL with storage/postgres imported
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+
+	// Each package's tables are a set of migrations (inventory.Migrations(),
+	// players.Migrations(), ...); these are the host's own, in SQL both
+	// databases accept (IDColumn is the one word that differs). A package
+	// embeds its files rather than building them in memory.
+	scores := storage.MustLoadMigrations(fstest.MapFS{
+		"migrations/20260101000000_scores.up.sql": {Data: []byte(
+			"CREATE TABLE scores (id ID_PRIMARY_KEY, name TEXT NOT NULL UNIQUE, points BIGINT NOT NULL);\n")},
+		"migrations/20260101000000_scores.down.sql": {Data: []byte("DROP TABLE scores;\n")},
+	}, "migrations")
+	badges := storage.MustLoadMigrations(fstest.MapFS{
+		"migrations/20260102000000_badges.up.sql":   {Data: []byte("CREATE TABLE badges (id ID_PRIMARY_KEY, name TEXT NOT NULL);\n")},
+		"migrations/20260102000000_badges.down.sql": {Data: []byte("DROP TABLE badges;\n")},
+	}, "migrations")
+	n, err := storage.Migrate(ctx, db, scores, badges)
+	fmt.Println("first start: applied", n, err)
+	n, err = storage.Migrate(ctx, db, scores, badges)
+	fmt.Println("next start: applied", n, err)
+
+	score := func(name string, then error) error {
+		return storage.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO scores (name, points) VALUES (?, 1)", name); err != nil {
+				return err
+			}
+			// A store given this transaction announces its changes the
+			// same way, after the commit.
+			if err := storage.AfterCommit(ctx, tx, func(context.Context) { fmt.Println("  announced:", name, "scored") }); err != nil {
+				return err
+			}
+			fmt.Println("  stored", name, "in the transaction")
+			return then
+		})
+	}
+	fmt.Println("alice:", score("alice", nil))
+	fmt.Println("bob:", score("bob", errors.New("changed my mind")))
+	err = score("alice", nil)
+	fmt.Println("alice again: a unique violation:", storage.IsUniqueViolation(err))
+	// Output:
+	// first start: applied 2 <nil>
+	// next start: applied 0 <nil>
+	//   stored alice in the transaction
+	//   announced: alice scored
+	// alice: <nil>
+	//   stored bob in the transaction
+	// bob: changed my mind
+	// alice again: a unique violation: true
+}
