@@ -80,8 +80,7 @@
 //	api.Mount(itemAPI, "items", "inventories")
 //	api.Mount(playerAPI, "players")
 //	api.Handle("realtime/ticket", hub.TicketHandler())
-//	mux.Handle("/api/", api)
-//	mux.Handle("/api", api)
+//	api.Register(mux)
 //	mux.Handle("/ws", hub)
 //	http.ListenAndServe(":8000", yourAuth(mux)) // yourAuth calls gamekit.WithIdentity
 //

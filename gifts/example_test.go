@@ -2,45 +2,30 @@ package gifts_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"log"
 	"log/slog"
 	"time"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/sqlitedialect"
-	"github.com/uptrace/bun/migrate"
-	_ "modernc.org/sqlite"
 
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/gifts"
 	"github.com/gamekit/gamekit/inventory"
+	"github.com/gamekit/gamekit/storage"
+	_ "github.com/gamekit/gamekit/storage/sqlite" // file paths and storage.Memory
 )
 
-// openDB opens a private in-memory SQLite database with the tables of
-// inventory and gifts, merged into one set of migrations and run by one
-// migrator, as a host does with its own *bun.DB (a file or PostgreSQL
-// works the same way).
+// openDB opens a private in-memory database the way a host opens every
+// database, with storage.Open (and the sqlite driver imported), and
+// migrates it.
 func openDB() *bun.DB {
 	ctx := context.Background()
-	sqldb, err := sql.Open("sqlite", "file::memory:?_pragma=foreign_keys(1)")
+	db, err := storage.Open(ctx, storage.Memory)
 	if err != nil {
 		log.Fatal(err)
 	}
-	sqldb.SetMaxOpenConns(1) // one connection: each opens its own in-memory database
-	db := bun.NewDB(sqldb, sqlitedialect.New())
-	all := migrate.NewMigrations()
-	for _, set := range []*migrate.Migrations{inventory.Migrations(), gifts.Migrations()} {
-		for _, m := range set.Sorted() {
-			all.Add(m)
-		}
-	}
-	migrator := migrate.NewMigrator(db, all)
-	if err := migrator.Init(ctx); err != nil {
-		log.Fatal(err)
-	}
-	if _, err := migrator.Migrate(ctx); err != nil {
+	if _, err := storage.Migrate(ctx, db, inventory.Migrations(), gifts.Migrations()); err != nil {
 		log.Fatal(err)
 	}
 	return db

@@ -13,12 +13,12 @@ import (
 // slash, GET on the prefix itself listing the collections mounted
 // ({"items": "http://host/api/items/", ...}), a JSON 404 for anything
 // else under the prefix, and a 400 for a query parameter no database can
-// hold (see CheckQuery), whatever handler it was meant for. Register it for both the prefix and its subtree:
+// hold (see CheckQuery), whatever handler it was meant for. Register puts it on a
+// ServeMux for the prefix and everything under it:
 //
 //	api := rest.NewAPI("/api")
 //	api.Mount(itemsHandler, "items", "inventories")
-//	mux.Handle("/api/", api)
-//	mux.Handle("/api", api)
+//	api.Register(mux)
 //
 // (http.ServeMux alone answers /api/items with a 307 to /api/items/ and
 // unknown paths with a plain-text 404.)
@@ -59,6 +59,15 @@ func (a *API) Handle(path string, h http.Handler) {
 	path = a.prefix + "/" + strings.Trim(path, "/")
 	a.mux.Handle(path, h)
 	a.mux.Handle(path+"/", h)
+}
+
+// Register serves the API on mux at its prefix and everything under it:
+// the two patterns a ServeMux needs for that ("/api" and "/api/").
+func (a *API) Register(mux *http.ServeMux) {
+	mux.Handle(a.prefix+"/", a)
+	if a.prefix != "" {
+		mux.Handle(a.prefix, a)
+	}
 }
 
 // ServeHTTP routes r.

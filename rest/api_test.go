@@ -25,8 +25,7 @@ func TestAPI(t *testing.T) {
 	api.Mount(echo("inventory"), "items", "inventories")
 	api.Handle("auth", echo("auth"))
 	mux := http.NewServeMux()
-	mux.Handle("/api/", api)
-	mux.Handle("/api", api)
+	api.Register(mux)
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 

@@ -42,8 +42,7 @@ func ExampleAPI() {
 	api.Mount(scores, "scores")
 	api.Mount(news, "news")
 	mux := http.NewServeMux()
-	mux.Handle("/api/", api)
-	mux.Handle("/api", api)
+	api.Register(mux)
 
 	for _, req := range []struct{ method, path string }{
 		{"GET", "/api/"},
@@ -60,7 +59,7 @@ func ExampleAPI() {
 		fmt.Printf("%s %s: %d %s", req.method, req.path, w.Code, body)
 	}
 	// Output:
-	// GET /api/: 200 {"news":"http://game.example/api/news/","scores":"http://game.example/api/scores/"}
+	// GET /api/: 200 {"scores":"http://game.example/api/scores/","news":"http://game.example/api/news/"}
 	// GET /api/scores: 200 [{"id":1,"name":"alice","points":3}]
 	// GET /api/scores/1/: 200 {"id":1,"name":"alice","points":3}
 	// DELETE /api/scores/1/: 401 {"detail":"Authentication credentials were not provided."}

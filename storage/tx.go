@@ -28,6 +28,10 @@ func Retries() int64 { return retries.Load() }
 // up to MaxAttempts times, so fn must not have effects outside the
 // database before it returns: defer them with AfterCommit.
 //
+// Inside fn, work only through tx (and stores built on tx): on SQLite a
+// write on db itself waits for fn's transaction to end, since one writer
+// runs at a time, and so never runs.
+//
 // Inside an outer transaction (db is a bun.Tx) fn runs in a savepoint and
 // is not retried: the outer transaction is the one that must start again.
 // Work fn defers with AfterCommit then waits for the outermost transaction

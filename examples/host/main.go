@@ -87,8 +87,7 @@ func newHost(ctx context.Context, db *bun.DB, users map[string]gamekit.Identity,
 	api.Mount(playerAPI, "players")
 	api.Handle("realtime/ticket", hub.TicketHandler())
 	mux := http.NewServeMux()
-	mux.Handle("/api/", api)
-	mux.Handle("/api", api)
+	api.Register(mux)
 	mux.Handle("/ws", hub)
 	return mux, func(ctx context.Context) error { return errors.Join(giver.Stop(ctx), hub.Close(ctx)) }, nil
 }

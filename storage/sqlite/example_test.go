@@ -33,11 +33,11 @@ func Example() {
 		}
 		fmt.Println(pragma, value)
 	}
-	fmt.Println("connections", db.Stats().MaxOpenConnections)
+	fmt.Println("connections", db.Stats().MaxOpenConnections) // one writes at a time, the rest read
 	// Output:
 	// journal_mode wal
 	// foreign_keys 1
 	// busy_timeout 10000
 	// synchronous 1
-	// connections 1
+	// connections 8
 }
