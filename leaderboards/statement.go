@@ -17,16 +17,16 @@ package leaderboards
 // period or operator from a stale copy writes nothing, and the store reads
 // the board again; the WHERE of DO UPDATE is the operator's condition.
 const (
-	// $1 board, $2 board version, $3 period, $4 user, $5 username,
+	// $1 board, $2 board version, $3 period, $4 user, $5 username (NULL: keep),
 	// $6 rank_score, $7 rank_subscore, $8 metadata (NULL: keep), $9 now
 	// (Unix µs); incrSQL has $10, MaxScore.
 	insertHead = `INSERT INTO gamekit_leaderboard_records AS r
 		(board_id, period, user_id, username, rank_score, rank_subscore, metadata, updated_at)
-	SELECT id, CAST($3 AS BIGINT), CAST($4 AS BIGINT), CAST($5 AS VARCHAR(150)), CAST($6 AS BIGINT), CAST($7 AS BIGINT),
+	SELECT id, CAST($3 AS BIGINT), CAST($4 AS BIGINT), COALESCE(CAST($5 AS VARCHAR(150)), ''), CAST($6 AS BIGINT), CAST($7 AS BIGINT),
 		COALESCE(CAST($8 AS TEXT), '{}'), CAST($9 AS BIGINT)
 	FROM gamekit_leaderboards WHERE id = $1 AND version = $2
 	ON CONFLICT (board_id, period, user_id) DO UPDATE SET
-		username = excluded.username,
+		username = CASE WHEN CAST($5 AS VARCHAR(150)) IS NULL THEN r.username ELSE excluded.username END,
 		metadata = CASE WHEN CAST($8 AS TEXT) IS NULL THEN r.metadata ELSE excluded.metadata END,
 		updated_at = excluded.updated_at,`
 

@@ -401,7 +401,8 @@ const maxSubmitAttempts = 5
 // the record as stored (its Rank is 0: counting it costs; see Record).
 // metadata, a JSON object of at most MaxMetadataBytes, replaces the
 // record's when the record changes; nil keeps it ({} for a new record).
-// username is stored with the record for display.
+// username, when not empty, replaces the name stored with the record for
+// display.
 //
 // A Best submit that is no better than the record changes nothing and
 // returns the record as it is. An Incr that would take the score or
@@ -421,9 +422,12 @@ func (s *SQLStore) Submit(ctx context.Context, board string, userID int64, usern
 	if err != nil {
 		return Record{}, err
 	}
-	var metaArg any
+	var metaArg, nameArg any
 	if meta != nil {
 		metaArg = *meta
+	}
+	if username != "" {
+		nameArg = username
 	}
 	for attempt := range maxSubmitAttempts {
 		var b Board
@@ -448,7 +452,7 @@ func (s *SQLStore) Submit(ctx context.Context, board string, userID int64, usern
 			}
 		}
 		sign := b.sign()
-		args := []any{b.ID, b.Version, p.ID, userID, username, score * sign, subscore * sign, metaArg, s.now().UnixMicro()}
+		args := []any{b.ID, b.Version, p.ID, userID, nameArg, score * sign, subscore * sign, metaArg, s.now().UnixMicro()}
 		stmt := s.best
 		switch b.Operator {
 		case Set:

@@ -321,8 +321,8 @@ func testBest(t *testing.T, e *env) {
 	if r := e.submit("points", 1, 12, -5); r.Score != 12 || r.Subscore != -5 || string(r.Metadata) != `{"level":3}` {
 		t.Errorf("better score without metadata: got %+v, want it kept, metadata too", r)
 	}
-	if r, err := e.store.Submit(ctx, "points", 1, "alice", 13, 0, json.RawMessage(`{}`)); err != nil || string(r.Metadata) != `{}` {
-		t.Errorf("new metadata: got %+v %v", r, err)
+	if r, err := e.store.Submit(ctx, "points", 1, "", 13, 0, json.RawMessage(`{}`)); err != nil || string(r.Metadata) != `{}` || r.Username != "user1" {
+		t.Errorf("new metadata, no username: got %+v %v, want the name kept", r, err)
 	}
 	e.submit("laps", 1, 60, 0)
 	if r := e.submit("laps", 1, 70, 0); r.Score != 60 {
