@@ -116,16 +116,21 @@ func BenchmarkBoard(b *testing.B) {
 func seed(b *testing.B, db *bun.DB, n int) {
 	b.Helper()
 	ctx := context.Background()
-	series := `WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ?) `
+	// In chunks of 100,000: one statement over a million rows outlasts the
+	// PostgreSQL driver's read timeout.
+	series := `WITH RECURSIVE seq(n) AS (SELECT ? UNION ALL SELECT n + 1 FROM seq WHERE n < ?) `
 	from := "seq"
 	if db.Dialect().Name() == dialect.PG {
-		series, from = "", "generate_series(1, ?) AS seq(n)"
+		series, from = "", "generate_series(CAST(? AS BIGINT), ?) AS seq(n)"
 	}
 	query := series + `INSERT INTO gamekit_leaderboard_records
 		(board_id, period, user_id, username, rank_score, rank_subscore, metadata, updated_at)
 		SELECT 'big', 0, n, '', -((CAST(n AS BIGINT) * 7919) % 999983), 0, '{}', ` + fmt.Sprint(now.UnixMicro()) + ` + n FROM ` + from
-	if _, err := db.ExecContext(ctx, query, n); err != nil {
-		b.Fatal(err)
+	const chunk = 100_000
+	for lo := 1; lo <= n; lo += chunk {
+		if _, err := db.ExecContext(ctx, query, lo, min(lo+chunk-1, n)); err != nil {
+			b.Fatal(err)
+		}
 	}
 	analyze := "ANALYZE"
 	if db.Dialect().Name() == dialect.PG {
