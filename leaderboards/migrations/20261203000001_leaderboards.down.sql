@@ -1,0 +1,2 @@
+DROP TABLE gamekit_leaderboard_records;
+DROP TABLE gamekit_leaderboards;
