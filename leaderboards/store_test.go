@@ -3,6 +3,7 @@ package leaderboards_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/uptrace/bun"
 	"sync/atomic"
 	"testing"
 
@@ -11,20 +12,19 @@ import (
 	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
-// TestSQLStore runs the conformance suite on SQLStore on SQLite in memory,
-// a WAL file (as a server runs it) and PostgreSQL.
+// TestSQLStore runs the conformance suite on SQLStore on every kind of
+// test database.
 func TestSQLStore(t *testing.T) {
-	for _, kind := range []storagetest.Kind{storagetest.Memory, storagetest.File, storagetest.Postgres} {
-		t.Run(string(kind), func(t *testing.T) { leaderboardstest.TestStore(t, newSQLStore(kind)) })
+	for _, kind := range storagetest.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			leaderboardstest.TestStore(t, storagetest.Stores(kind, newSQLStore, leaderboards.Migrations()))
+		})
 	}
 }
 
-// newSQLStore makes the suite's stores: SQLStores, each on a private
-// database of kind.
-func newSQLStore(kind storagetest.Kind) func(*testing.T, *leaderboards.StoreOptions) leaderboards.Store {
-	return func(t *testing.T, opts *leaderboards.StoreOptions) leaderboards.Store {
-		return storagetest.Must(leaderboards.NewSQLStore(storagetest.Open(t, kind, leaderboards.Migrations()), opts))
-	}
+// newSQLStore is NewSQLStore as the suite's stores: the Store interface.
+func newSQLStore(db bun.IDB, opts *leaderboards.StoreOptions) (leaderboards.Store, error) {
+	return leaderboards.NewSQLStore(db, opts)
 }
 
 // countingStore is a host's wrapper around a Store: it counts the submits
@@ -44,7 +44,7 @@ func (s countingStore) Submit(ctx context.Context, board string, user int64, use
 func TestWrappedStore(t *testing.T) {
 	var submits atomic.Int64
 	leaderboardstest.TestStore(t, func(t *testing.T, opts *leaderboards.StoreOptions) leaderboards.Store {
-		return countingStore{Store: newSQLStore(storagetest.Memory)(t, opts), submits: &submits}
+		return countingStore{Store: storagetest.Stores(storagetest.Memory, newSQLStore, leaderboards.Migrations())(t, opts), submits: &submits}
 	})
 	if submits.Load() == 0 {
 		t.Error("the suite made no submit through the wrapper")
