@@ -271,7 +271,7 @@ func TestBadBodies(t *testing.T) {
 		if res.StatusCode != 415 {
 			t.Errorf("form body: got %d, want 415", res.StatusCode)
 		}
-		for _, contentType := range []string{"", "text/plain"} {
+		for _, contentType := range []string{"", "text/plain", "application/json; charset=latin1"} {
 			req, _ := http.NewRequest("POST", a.srv.URL+"/api/items/", strings.NewReader(`{"name":"x","weight":1}`))
 			if contentType != "" {
 				req.Header.Set("Content-Type", contentType)

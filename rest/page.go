@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -24,6 +25,10 @@ func MaxRows(pkg string, n int) (int, error) {
 	}
 	return n, nil
 }
+
+// MaxOffset is the largest ?offset= a list takes: far past any table's
+// end, and far from where offset + limit would overflow.
+const MaxOffset = 1 << 40
 
 // Page is the part of a list a request asks for. Without ?limit= or
 // ?offset= a client gets a plain JSON array, as from DRF without
@@ -54,8 +59,8 @@ func ParsePage(r *http.Request, maxRows int) (Page, error) {
 	if s := q.Get("offset"); s != "" {
 		p.Envelope = true
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 {
-			bad.Add("offset", "Ensure this value is a non-negative integer.")
+		if err != nil || n < 0 || n > MaxOffset {
+			bad.Add("offset", fmt.Sprintf("Ensure this value is an integer from 0 to %d.", MaxOffset))
 		} else {
 			p.Offset = n
 		}

@@ -33,6 +33,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gamekit/gamekit"
@@ -186,7 +187,11 @@ func Admin(r *http.Request) error {
 // ID parses the {name} path value as a positive id; anything else is a 404,
 // as for a URL that names nothing.
 func ID(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	v := r.PathValue(name)
+	if v == "" || strings.TrimLeft(v, "0123456789") != "" { // DRF's [0-9]+: no sign
+		return 0, gamekit.ErrNotFound
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id <= 0 {
 		return 0, gamekit.ErrNotFound
 	}

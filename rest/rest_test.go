@@ -69,3 +69,49 @@ func TestAuthorization(t *testing.T) {
 		}
 	}
 }
+
+// ?limit= and ?offset= take whole numbers in range: an offset near the
+// largest int would overflow into a "next" link back to the first page.
+func TestParsePage(t *testing.T) {
+	for _, tc := range []struct {
+		query string
+		want  rest.Page
+		bad   string
+	}{
+		{"", rest.Page{Limit: 100}, ""},
+		{"limit=5", rest.Page{Limit: 5, Envelope: true}, ""},
+		{"limit=500", rest.Page{Limit: 100, Envelope: true}, ""},
+		{"offset=7", rest.Page{Limit: 100, Offset: 7, Envelope: true}, ""},
+		{"limit=0", rest.Page{}, "limit"},
+		{"limit=x", rest.Page{}, "limit"},
+		{"offset=-1", rest.Page{}, "offset"},
+		{"offset=9223372036854775807", rest.Page{}, "offset"},
+		{fmt.Sprintf("offset=%d", rest.MaxOffset+1), rest.Page{}, "offset"},
+	} {
+		got, err := rest.ParsePage(httptest.NewRequest("GET", "/items/?"+tc.query, nil), 100)
+		var invalid *gamekit.InvalidError
+		switch {
+		case tc.bad == "" && (err != nil || got != tc.want):
+			t.Errorf("%q: got %+v %v, want %+v", tc.query, got, err, tc.want)
+		case tc.bad != "" && (!errors.As(err, &invalid) || invalid.Fields[tc.bad] == nil):
+			t.Errorf("%q: got %+v %v, want a message for %s", tc.query, got, err, tc.bad)
+		}
+	}
+}
+
+// A path id is digits, as DRF's [0-9]+ converter takes: no sign, no space.
+func TestID(t *testing.T) {
+	mux := http.NewServeMux()
+	var got []string
+	mux.HandleFunc("/items/{id}/", func(w http.ResponseWriter, r *http.Request) {
+		id, err := rest.ID(r, "id")
+		got = append(got, fmt.Sprint(id, err != nil))
+	})
+	for _, path := range []string{"/items/1/", "/items/+1/", "/items/-1/", "/items/0/", "/items/01/", "/items/1x/", "/items/99999999999999999999/"} {
+		mux.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil))
+	}
+	want := []string{"1 false", "0 true", "0 true", "0 true", "1 false", "0 true", "0 true"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}

@@ -175,6 +175,30 @@ func TestSQLiteReadersBesideWriter(t *testing.T) {
 	}
 }
 
+// A write that keeps this process's one write turn (its rows never
+// closed) makes another writer fail with Busy after the busy timeout, as
+// SQLite's own lock would, rather than hang; once it lets go, writes go on.
+func TestSQLiteWriterHeldTooLong(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storagetest.Open(t, storagetest.File)
+	if _, err := db.ExecContext(ctx, "CREATE TABLE t (id INTEGER PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.QueryContext(ctx, "INSERT INTO t DEFAULT VALUES RETURNING id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.ExecContext(ctx, "INSERT INTO t DEFAULT VALUES")
+	if storage.Classify(err) != storage.Busy {
+		t.Errorf("a write while another holds the turn: got %v (%v), want Busy", err, storage.Classify(err))
+	}
+	rows.Close()
+	if _, err := db.ExecContext(ctx, "INSERT INTO t DEFAULT VALUES"); err != nil {
+		t.Errorf("a write once the turn is free: %v", err)
+	}
+}
+
 func TestOpenErrors(t *testing.T) {
 	ctx := context.Background()
 	if _, err := storage.Open(ctx, ""); err == nil {

@@ -3,7 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"strings"
+	"time"
 )
 
 // gate lets one connection of the pool write at a time, so that concurrent
@@ -19,20 +21,37 @@ import (
 // its rows are closed, when SQLite ends the statement's transaction.
 type gate chan struct{}
 
+// enter waits for the gate, at most BusyTimeout: a writer that keeps it
+// longer (a write whose rows are never closed, a transaction waiting for
+// a connection the waiting writers hold) makes the others fail with an
+// error Classify calls Busy, as SQLite's own lock would, instead of hanging.
 func (g gate) enter(ctx context.Context) error {
+	select {
+	case g <- struct{}{}:
+		return nil
+	default:
+	}
+	timer := time.NewTimer(BusyTimeout * time.Millisecond)
+	defer timer.Stop()
 	select {
 	case g <- struct{}{}:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-timer.C:
+		return errBusy
 	}
 }
+
+// errBusy is a write that waited BusyTimeout for this process's writer.
+var errBusy = errors.New("sqlite: waited 10s for this process's writer: a write transaction, or a write whose rows are not closed, holds it")
 
 func (g gate) leave() { <-g }
 
 // reads reports whether query only reads: it begins with SELECT (after
-// white space and comments). Anything else, WITH included, is taken for a
-// write, which costs a read only its turn at the gate.
+// white space and comments) and is one statement (nothing follows a ";").
+// Anything else, WITH included, is taken for a write, which costs a read
+// only its turn at the gate.
 func reads(query string) bool {
 	for {
 		query = strings.TrimLeft(query, " \t\r\n")
@@ -50,7 +69,15 @@ func reads(query string) bool {
 			}
 			return false
 		}
-		return len(query) >= 6 && strings.EqualFold(query[:6], "SELECT")
+		if len(query) < 6 || !strings.EqualFold(query[:6], "SELECT") {
+			return false
+		}
+		// A ";" (even one quoted: that only costs a turn) may end a first
+		// statement that a second one, a write, follows.
+		if i := strings.IndexByte(query, ';'); i >= 0 && strings.TrimSpace(query[i+1:]) != "" {
+			return false
+		}
+		return true
 	}
 }
 

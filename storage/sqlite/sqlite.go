@@ -127,6 +127,9 @@ func (c *connector) Close() error {
 
 // classify reads modernc.org/sqlite's result codes.
 func classify(err error) storage.Class {
+	if errors.Is(err, errBusy) {
+		return storage.Busy
+	}
 	var e *sqlite.Error
 	if !errors.As(err, &e) {
 		return storage.Unknown

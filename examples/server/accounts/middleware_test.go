@@ -65,6 +65,8 @@ func TestMiddleware(t *testing.T) {
 			{"token, as in DRF", "Token " + token, 0, 200, aliceJSON, ""},
 			{"wrong password", basic("alice", "wrong horse"), 0, 401, `{"detail": "Invalid username/password."}`, ""},
 			{"unknown user", basic("mallory", "correct horse"), 0, 401, `{"detail": "Invalid username/password."}`, ""},
+			{"a NUL in the username", basic("ali\x00ce", "correct horse"), 0, 401, `{"detail": "Invalid username/password."}`, ""},
+			{"invalid UTF-8 in the username", basic("ali\xffce", "correct horse"), 0, 401, `{"detail": "Invalid username/password."}`, ""},
 			{"unknown token", "Bearer nonsense", 0, 401, `{"detail": "Invalid token."}`, ""},
 			{"token without a token", "Bearer", 0, 401, `{"detail": "Invalid token header. No credentials provided."}`, ""},
 			{"token with spaces", "Token a b", 0, 401, `{"detail": "Invalid token header. Token string should not contain spaces."}`, ""},

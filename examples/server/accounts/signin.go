@@ -9,6 +9,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/gamekit/gamekit"
+	"github.com/gamekit/gamekit/rest"
 )
 
 // Authenticate checks a username and password and returns the user they
@@ -73,7 +74,14 @@ func (a *Accounts) Authenticate(ctx context.Context, username, password, ip stri
 }
 
 func (a *Accounts) checkPassword(ctx context.Context, username, password string) (User, error) {
-	row, err := a.userRow(ctx, "u.username = ?", username)
+	// A username no database column can hold (a NUL, invalid UTF-8) names
+	// nobody: it is looked up nowhere, but costs the same bcrypt and counts
+	// as the same failure as any other unknown name.
+	var row userRow
+	err := ErrUserNotFound
+	if rest.CheckText("username", username) == nil {
+		row, err = a.userRow(ctx, "u.username = ?", username)
+	}
 	found := err == nil
 	if err != nil && !errors.Is(err, ErrUserNotFound) {
 		return User{}, err

@@ -86,6 +86,11 @@ func TestSignInRefused(t *testing.T) {
 		if c.cookie != "" {
 			t.Error("a wrong password got a session cookie")
 		}
+		// A username no database can hold names nobody: not a 500.
+		for _, username := range []string{"ro\x00ot", "ro\xffot"} {
+			res := c.post("/admin/signin", url.Values{"username": {username}, "password": {password}})
+			expect(t, res, http.StatusUnauthorized, "Please enter the correct username and password for an admin account")
+		}
 
 		// A player's right password gets them nowhere, and the page does not
 		// say the password was right.
