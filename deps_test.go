@@ -23,8 +23,8 @@ func goList(t *testing.T, args ...string) []string {
 func TestDomainPackagesLinkNoDriver(t *testing.T) {
 	heavy := []string{"github.com/uptrace/bun/driver/pgdriver", "modernc.org/sqlite", "github.com/olahol/melody"}
 	// players and leaderboards register realtime routes on realtime.Hub, which is melody.
-	needs := map[string][]string{"players": {"github.com/olahol/melody"}, "leaderboards": {"github.com/olahol/melody"}, "realtime": {"github.com/olahol/melody"}}
-	for _, pkg := range []string{"inventory", "enemies", "enemies/fsm", "players", "gifts", "leaderboards", "realtime", "storage", "rest"} {
+	needs := map[string][]string{"players": {"github.com/olahol/melody"}, "leaderboards": {"github.com/olahol/melody"}, "chat": {"github.com/olahol/melody"}, "realtime": {"github.com/olahol/melody"}}
+	for _, pkg := range []string{"inventory", "enemies", "enemies/fsm", "players", "gifts", "leaderboards", "chat", "realtime", "storage", "rest"} {
 		deps := goList(t, "-deps", "./"+pkg)
 		for _, dep := range heavy {
 			if slices.Contains(deps, dep) && !slices.Contains(needs[pkg], dep) {

@@ -1,6 +1,7 @@
 package chat_test
 
 import (
+	"github.com/uptrace/bun"
 	"testing"
 
 	"github.com/gamekit/gamekit/chat"
@@ -8,18 +9,15 @@ import (
 	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
-// TestSQLStore runs the conformance suite on SQLStore on SQLite in memory,
-// a WAL file (as a server runs it) and PostgreSQL.
+// TestSQLStore runs the conformance suite on SQLStore on every kind of
+// test database.
 func TestSQLStore(t *testing.T) {
-	for _, kind := range []storagetest.Kind{storagetest.Memory, storagetest.File, storagetest.Postgres} {
-		t.Run(string(kind), func(t *testing.T) { chattest.TestStore(t, newSQLStore(kind)) })
+	for _, kind := range storagetest.Kinds {
+		t.Run(string(kind), func(t *testing.T) { chattest.TestStore(t, storagetest.Stores(kind, newSQLStore, chat.Migrations())) })
 	}
 }
 
-// newSQLStore makes the suite's stores: SQLStores, each on a private
-// database of kind.
-func newSQLStore(kind storagetest.Kind) func(*testing.T, *chat.StoreOptions) chat.Store {
-	return func(t *testing.T, opts *chat.StoreOptions) chat.Store {
-		return storagetest.Must(chat.NewSQLStore(storagetest.Open(t, kind, chat.Migrations()), opts))
-	}
+// newSQLStore is NewSQLStore as the suite's stores: the Store interface.
+func newSQLStore(db bun.IDB, opts *chat.StoreOptions) (chat.Store, error) {
+	return chat.NewSQLStore(db, opts)
 }
