@@ -202,7 +202,9 @@ func (c *client) handle(msg []byte, binary bool) {
 		return
 	}
 	data, err := c.dispatch(req)
-	c.reply(req.ID, data, err)
+	if err != errReplied {
+		c.reply(req.ID, data, err)
+	}
 }
 
 // admit reports whether a message is within the client's rate. One that
@@ -227,7 +229,10 @@ func (c *client) dispatch(req request) (data any, err error) {
 	if req.Route == "" {
 		switch req.Verb {
 		case "subscribe":
-			return nil, c.hub.subscribe(c, req.Channel)
+			if req.Since != nil && req.Since.Epoch == "" {
+				return nil, gamekit.Invalid("since", "A position needs the epoch of a subscribe reply.")
+			}
+			return nil, c.hub.subscribe(c, req.ID, req.Channel, req.Since)
 		case "unsubscribe":
 			c.hub.unsubscribe(c, req.Channel)
 			return nil, nil
