@@ -157,7 +157,8 @@ type LocalBrokerOptions struct {
 // listeners at once, in the publisher's goroutine, so a hub's deliveries
 // happen before Publish returns. Its epoch is chosen at random when it is
 // made, so a client resuming against a restarted process is told to
-// reload.
+// reload. It is also the TicketStore of the hubs on it, so two hubs on one
+// LocalBroker share tickets as two processes on one Redis do.
 type LocalBroker struct {
 	opts  LocalBrokerOptions
 	epoch string
@@ -167,6 +168,8 @@ type LocalBroker struct {
 	listeners map[int]Listener
 	next      int
 	published int // since the last sweep of expired history
+
+	tickets memTickets
 }
 
 // sequence is one channel's stream: mu is held from numbering a message to
@@ -333,4 +336,14 @@ func (b *LocalBroker) Listen(l Listener) (func(), error) {
 		defer b.mu.Unlock()
 		delete(b.listeners, id)
 	}, nil
+}
+
+// PutTicket keeps a ticket for the hubs on this broker (see TicketStore).
+func (b *LocalBroker) PutTicket(ctx context.Context, ticket string, claim TicketClaim, ttl time.Duration) error {
+	return b.tickets.PutTicket(ctx, ticket, claim, ttl)
+}
+
+// TakeTicket redeems a ticket once (see TicketStore).
+func (b *LocalBroker) TakeTicket(ctx context.Context, ticket string) (TicketClaim, bool, error) {
+	return b.tickets.TakeTicket(ctx, ticket)
 }

@@ -103,6 +103,11 @@ type Options struct {
 	// Broker carries published messages to the hubs that deliver them.
 	// Defaults to a new LocalBroker.
 	Broker Broker
+	// Tickets keeps the tickets IssueTicket makes until they are used.
+	// Defaults to the Broker if it is a TicketStore (LocalBroker and the
+	// Redis broker are, so hubs sharing a broker share tickets), else to a
+	// store in this process.
+	Tickets TicketStore
 	// Logger receives the hub's warnings (slow clients) and internal
 	// errors. Defaults to slog.Default().
 	Logger *slog.Logger
@@ -114,11 +119,10 @@ type Options struct {
 // gamekit.Publisher, and the registry of routes and channels. See the
 // package documentation for the protocol.
 type Hub struct {
-	opts    Options
-	melody  *melody.Melody
-	tickets *tickets
-	log     *slog.Logger
-	stop    func()
+	opts   Options
+	melody *melody.Melody
+	log    *slog.Logger
+	stop   func()
 
 	routes map[string]map[string]HandlerFunc // written before serving
 	rules  map[string]channelRule
@@ -169,6 +173,13 @@ func New(opts *Options) (*Hub, error) {
 	if o.Broker == nil {
 		o.Broker = NewLocalBroker(nil)
 	}
+	if o.Tickets == nil {
+		if store, ok := o.Broker.(TicketStore); ok {
+			o.Tickets = store
+		} else {
+			o.Tickets = &memTickets{}
+		}
+	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -179,7 +190,6 @@ func New(opts *Options) (*Hub, error) {
 	h := &Hub{
 		opts:     o,
 		log:      o.Logger,
-		tickets:  &tickets{issued: make(map[string]issuedTicket), lifetime: o.TicketLifetime, now: o.Now},
 		routes:   make(map[string]map[string]HandlerFunc),
 		rules:    map[string]channelRule{"user.*": {rule: OwnUser}},
 		clients:  make(map[*client]struct{}),
@@ -308,7 +318,13 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	id, ok := gamekit.IdentityFrom(r.Context())
 	if query.Has("ticket") {
-		if id, ok = h.tickets.redeem(query.Get("ticket")); !ok {
+		var err error
+		if id, ok, err = h.redeem(r.Context(), query.Get("ticket")); err != nil {
+			h.log.Error("realtime: redeeming a ticket", "error", err)
+			rest.WriteJSON(w, r, http.StatusServiceUnavailable, rest.Detail{Detail: "Tickets cannot be checked now; try again."})
+			return
+		}
+		if !ok {
 			rest.WriteError(w, r, gamekit.Errorf(gamekit.ErrUnauthenticated, "The ticket is expired, used or unknown."))
 			return
 		}

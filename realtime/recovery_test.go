@@ -142,3 +142,7 @@ func (l mutable) Deliver(m realtime.Message) {
 		l.Listener.Deliver(m)
 	}
 }
+
+func TestLocalBrokerTickets(t *testing.T) {
+	realtimetest.Tickets(t, localBrokers)
+}

@@ -8,9 +8,12 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/internal/apitest"
@@ -285,4 +288,93 @@ func Recovery(t *testing.T, brokers Brokers, forget func(t *testing.T, channel s
 func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// Clock is a clock that moves only when told, shared by hubs.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// Now is the clock's time.
+func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+// Advance moves the clock on.
+func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.now = c.now.Add(d) }
+
+// upgrade tries to connect to h with a ticket and returns the HTTP status.
+func (h *Hub) upgrade(ticket string) (int, error) {
+	url := "ws" + strings.TrimPrefix(h.Srv.URL, "http") + "/ws?ticket=" + ticket
+	ws, resp, err := websocket.DefaultDialer.Dial(url, nil)
+	if ws != nil {
+		ws.Close()
+	}
+	if resp == nil {
+		return 0, err
+	}
+	return resp.StatusCode, nil
+}
+
+// Tickets checks that hubs sharing a broker share tickets: a ticket
+// issued on A and redeemed at the same moment on A and B upgrades exactly
+// one connection, and an expired ticket fails on both.
+func Tickets(t *testing.T, brokers Brokers) {
+	ba, bb := brokers(t, realtime.HistoryOptions{})
+	clock := &Clock{now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+	a := Serve(t, realtime.Options{Broker: ba, Now: clock.Now, MaxConnsPerUser: 1000, MaxConnsPerAddress: 1000})
+	b := Serve(t, realtime.Options{Broker: bb, Now: clock.Now, MaxConnsPerUser: 1000, MaxConnsPerAddress: 1000})
+	alice := apitest.Callers["alice"]
+	ctx := context.Background()
+
+	for round := range 20 {
+		ticket, err := a.IssueTicket(ctx, alice)
+		if err != nil {
+			t.Fatal(err)
+		}
+		statuses := make([]int, 2)
+		var wg sync.WaitGroup
+		for i, h := range []*Hub{a, b} {
+			wg.Go(func() {
+				status, err := h.upgrade(ticket.Ticket)
+				if err != nil {
+					t.Error(err)
+				}
+				statuses[i] = status
+			})
+		}
+		wg.Wait()
+		upgraded := 0
+		for _, s := range statuses {
+			switch s {
+			case http.StatusSwitchingProtocols:
+				upgraded++
+			case http.StatusUnauthorized:
+			default:
+				t.Fatalf("round %d: got status %d", round, s)
+			}
+		}
+		if upgraded != 1 {
+			t.Fatalf("round %d: a ticket redeemed at once on A and B upgraded %d connections (%v), want 1", round, upgraded, statuses)
+		}
+	}
+
+	// Issued on one, good on the other.
+	ticket, err := b.IssueTicket(ctx, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := a.upgrade(ticket.Ticket); status != http.StatusSwitchingProtocols {
+		t.Fatalf("a ticket issued on B, on A: got %d", status)
+	}
+
+	// Expired: refused on both.
+	first, _ := a.IssueTicket(ctx, alice)
+	second, _ := a.IssueTicket(ctx, alice)
+	clock.Advance(realtime.DefaultTicketLifetime)
+	if status, _ := a.upgrade(first.Ticket); status != http.StatusUnauthorized {
+		t.Errorf("an expired ticket on A: got %d, want 401", status)
+	}
+	if status, _ := b.upgrade(second.Ticket); status != http.StatusUnauthorized {
+		t.Errorf("an expired ticket on B: got %d, want 401", status)
+	}
 }

@@ -118,3 +118,9 @@ func TestSlowHubCatchesUp(t *testing.T) {
 	realtimetest.ReadSeqs(t, ws, "players", start.Seq, start.Seq+n)
 	t.Logf("%d overflows", bb.Stats().Overflows)
 }
+
+// A ticket minted on one process redeems once, on any.
+func TestTickets(t *testing.T) {
+	c := newCluster(t)
+	realtimetest.Tickets(t, c.brokers)
+}
