@@ -157,8 +157,9 @@ type LocalBrokerOptions struct {
 // listeners at once, in the publisher's goroutine, so a hub's deliveries
 // happen before Publish returns. Its epoch is chosen at random when it is
 // made, so a client resuming against a restarted process is told to
-// reload. It is also the TicketStore of the hubs on it, so two hubs on one
-// LocalBroker share tickets as two processes on one Redis do.
+// reload. It is also the TicketStore and the Presence of the hubs on it,
+// so two hubs on one LocalBroker share tickets and presence as two
+// processes on one Redis do.
 type LocalBroker struct {
 	opts  LocalBrokerOptions
 	epoch string
@@ -169,7 +170,8 @@ type LocalBroker struct {
 	next      int
 	published int // since the last sweep of expired history
 
-	tickets memTickets
+	tickets  memTickets
+	presence localPresence
 }
 
 // sequence is one channel's stream: mu is held from numbering a message to
@@ -346,4 +348,19 @@ func (b *LocalBroker) PutTicket(ctx context.Context, ticket string, claim Ticket
 // TakeTicket redeems a ticket once (see TicketStore).
 func (b *LocalBroker) TakeTicket(ctx context.Context, ticket string) (TicketClaim, bool, error) {
 	return b.tickets.TakeTicket(ctx, ticket)
+}
+
+// Join records a member of a channel's presence (see Presence).
+func (b *LocalBroker) Join(ctx context.Context, channel, conn string, m Member) error {
+	return b.presence.Join(ctx, channel, conn, m)
+}
+
+// Leave removes a connection from a channel's presence.
+func (b *LocalBroker) Leave(ctx context.Context, channel, conn string) error {
+	return b.presence.Leave(ctx, channel, conn)
+}
+
+// Members lists a channel's presence.
+func (b *LocalBroker) Members(ctx context.Context, channel string) ([]Member, error) {
+	return b.presence.Members(ctx, channel)
 }

@@ -108,6 +108,10 @@ type Options struct {
 	// Redis broker are, so hubs sharing a broker share tickets), else to a
 	// store in this process.
 	Tickets TicketStore
+	// Presence keeps who is subscribed to the channels that keep presence
+	// (see ChannelWith). Defaults to the Broker if it is a Presence
+	// (LocalBroker and the Redis broker are), else to this process's.
+	Presence Presence
 	// Logger receives the hub's warnings (slow clients) and internal
 	// errors. Defaults to slog.Default().
 	Logger *slog.Logger
@@ -178,6 +182,13 @@ func New(opts *Options) (*Hub, error) {
 			o.Tickets = store
 		} else {
 			o.Tickets = &memTickets{}
+		}
+	}
+	if o.Presence == nil {
+		if p, ok := o.Broker.(Presence); ok {
+			o.Presence = p
+		} else {
+			o.Presence = &localPresence{}
 		}
 	}
 	if o.Logger == nil {
@@ -463,17 +474,30 @@ func (h *Hub) disconnect(s *melody.Session) {
 	close(c.ended)
 }
 
-// forget removes c from the hub and from every channel.
+// forget removes c from the hub and from every channel, and then, on a
+// goroutine of its own (forget may be called amid a delivery), from the
+// presence of channels that keep it.
 func (h *Hub) forget(c *client) {
+	var announce []string
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	delete(h.clients, c)
 	for name := range c.channels {
 		if ch := h.channels[name]; ch != nil {
 			h.dropSub(c, ch)
 		}
+		if h.announces(name) {
+			announce = append(announce, name)
+		}
 	}
 	c.channels = nil
+	h.mu.Unlock()
+	if len(announce) > 0 {
+		h.conns.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), brokerTimeout)
+			defer cancel()
+			h.left(ctx, c, announce...)
+		})
+	}
 }
 
 // Stats are the hub's counters, for dashboards and tests.

@@ -146,3 +146,7 @@ func (l mutable) Deliver(m realtime.Message) {
 func TestLocalBrokerTickets(t *testing.T) {
 	realtimetest.Tickets(t, localBrokers)
 }
+
+func TestLocalBrokerPresence(t *testing.T) {
+	realtimetest.Presence(t, localBrokers)
+}

@@ -60,4 +60,5 @@ func OwnUser(id gamekit.Identity, channel string) error {
 // channelRule is what Hub.Channel registered for a channel pattern.
 type channelRule struct {
 	rule Rule
+	opts ChannelOptions
 }

@@ -45,6 +45,7 @@ func Serve(t testing.TB, opts realtime.Options) *Hub {
 		t.Fatal(err)
 	}
 	hub.Channel("players", realtime.Public)
+	hub.ChannelWith("lobby", realtime.Public, &realtime.ChannelOptions{Presence: true, JoinLeave: true})
 	mux := http.NewServeMux()
 	mux.Handle("/ws", apitest.WithCallers(hub))
 	srv := apitest.Serve(t, mux)
@@ -376,5 +377,92 @@ func Tickets(t *testing.T, brokers Brokers) {
 	}
 	if status, _ := b.upgrade(second.Ticket); status != http.StatusUnauthorized {
 		t.Errorf("an expired ticket on B: got %d, want 401", status)
+	}
+}
+
+// Members asks ws's hub who is in channel.
+func Members(t testing.TB, ws *apitest.WS, channel string) string {
+	t.Helper()
+	f := ws.Call(map[string]any{"id": "presence", "verb": "presence", "channel": channel})
+	if !f.OK {
+		t.Fatalf("presence %s: %+v", channel, f.Error)
+	}
+	return string(f.Data)
+}
+
+// ReadEvent reads ws's next event on channel, skipping others.
+func ReadEvent(t testing.TB, ws *apitest.WS, channel string) apitest.Frame {
+	t.Helper()
+	for {
+		if f := ws.Read(); f.Channel == channel {
+			return f
+		}
+	}
+}
+
+// Presence checks that the presence verb lists who is subscribed on
+// either hub, each user once, and that joins and leaves are announced.
+func Presence(t *testing.T, brokers Brokers) {
+	ba, bb := brokers(t, realtime.HistoryOptions{})
+	a, b := Serve(t, realtime.Options{Broker: ba}), Serve(t, realtime.Options{Broker: bb})
+	watcher := a.Dial(t, "admin")
+	Subscribe(t, watcher, "lobby", nil)
+	if got, want := Members(t, watcher, "lobby"), `[{"id":3,"username":"admin"}]`; got != want {
+		t.Fatalf("presence: got %s, want %s", got, want)
+	}
+
+	alice1, alice2, bob := a.Dial(t, "alice"), b.Dial(t, "alice"), b.Dial(t, "bob")
+	for _, ws := range []*apitest.WS{alice1, alice2, bob} {
+		Subscribe(t, ws, "lobby", nil)
+	}
+	Subscribe(t, alice1, "lobby", nil) // again: no second join
+	// (Calls on watcher skip the events before their reply: read those
+	// first.)
+	joins := map[string]int{}
+	for range 3 {
+		f := ReadEvent(t, watcher, "lobby")
+		if f.Event != "join" {
+			t.Fatalf("got %+v, want a join", f)
+		}
+		joins[string(f.Data)]++
+	}
+	if joins[`{"id":1,"username":"alice"}`] != 2 || joins[`{"id":2,"username":"bob"}`] != 1 {
+		t.Fatalf("joins: got %v", joins)
+	}
+
+	want := `[{"id":1,"username":"alice"},{"id":2,"username":"bob"},{"id":3,"username":"admin"}]`
+	for _, ws := range []*apitest.WS{watcher, bob} {
+		if got := Members(t, ws, "lobby"); got != want {
+			t.Fatalf("presence: got %s, want %s", got, want)
+		}
+	}
+
+	// Leaving: by unsubscribing, and by disconnecting.
+	if f := bob.Call(`{"id":1,"verb":"unsubscribe","channel":"lobby"}`); !f.OK {
+		t.Fatalf("unsubscribe: %+v", f.Error)
+	}
+	alice2.Close()
+	leaves := map[string]int{}
+	for range 2 {
+		f := ReadEvent(t, watcher, "lobby")
+		if f.Event != "leave" {
+			t.Fatalf("got %+v, want a leave", f)
+		}
+		leaves[string(f.Data)]++
+	}
+	if leaves[`{"id":1,"username":"alice"}`] != 1 || leaves[`{"id":2,"username":"bob"}`] != 1 {
+		t.Fatalf("leaves: got %v", leaves)
+	}
+	if got, want := Members(t, watcher, "lobby"), `[{"id":1,"username":"alice"},{"id":3,"username":"admin"}]`; got != want {
+		t.Fatalf("presence after leaving: got %s, want %s", got, want)
+	}
+
+	// Only channels that keep presence answer, and only to who may
+	// subscribe.
+	if f := watcher.Call(`{"id":2,"verb":"presence","channel":"players"}`); f.OK || f.Error.Code != realtime.CodeNotFound {
+		t.Errorf("presence of players: got %+v", f)
+	}
+	if f := watcher.Call(`{"id":3,"verb":"presence","channel":"user.1"}`); f.OK || f.Error.Code != realtime.CodeForbidden {
+		t.Errorf("presence of another's channel: got %+v", f)
 	}
 }

@@ -22,6 +22,7 @@ const (
 	DefaultPrefix       = "gamekit:realtime:"
 	DefaultPositionTTL  = 24 * time.Hour
 	DefaultListenBuffer = 8192
+	DefaultPresenceTTL  = 60 * time.Second
 )
 
 // Options configure a Broker; nil means defaults.
@@ -47,13 +48,19 @@ type Options struct {
 	// realtime.Listener.Missed) rather than make the reader wait for it.
 	// Defaults to 8,192.
 	ListenBuffer int
+	// PresenceTTL is how long this process's presence entries outlive
+	// its last heartbeat (sent every third of it): a process that dies
+	// without removing them drops out of every channel's presence within
+	// PresenceTTL. Defaults to 60 s.
+	PresenceTTL time.Duration
 	// Logger receives the broker's warnings (a lost connection).
 	// Defaults to slog.Default().
 	Logger *slog.Logger
 }
 
 // Broker is a realtime.Broker on Redis: every server process that makes one
-// on the same Redis (and Prefix) shares channels, positions and history.
+// on the same Redis (and Prefix) shares channels, positions, history,
+// tickets and presence.
 //
 // One Lua script numbers a message in its channel (an epoch and a seq in
 // a hash), keeps it in the channel's history (a capped list) and publishes
@@ -80,6 +87,8 @@ type Broker struct {
 	reader    *reader
 	closed    bool
 
+	presence presence
+
 	reconnects, overflows atomic.Int64
 }
 
@@ -94,7 +103,7 @@ func New(client *redis.Client, opts *Options) (*Broker, error) {
 	if opts != nil {
 		o = *opts
 	}
-	if o.PositionTTL < 0 || o.ListenBuffer < 0 || o.History.TTL < 0 {
+	if o.PositionTTL < 0 || o.ListenBuffer < 0 || o.PresenceTTL < 0 || o.History.TTL < 0 {
 		return nil, errors.New("redisbroker: Options must not be negative")
 	}
 	if o.Prefix == "" {
@@ -105,6 +114,9 @@ func New(client *redis.Client, opts *Options) (*Broker, error) {
 	}
 	if o.ListenBuffer == 0 {
 		o.ListenBuffer = DefaultListenBuffer
+	}
+	if o.PresenceTTL == 0 {
+		o.PresenceTTL = DefaultPresenceTTL
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -120,8 +132,10 @@ func New(client *redis.Client, opts *Options) (*Broker, error) {
 	o.Histories = histories
 	b := &Broker{
 		rdb: client, opts: o,
-		pubsub: o.Prefix + "messages", listeners: make(map[*worker]struct{}),
+		presence: presence{process: realtime.NewEpoch() + realtime.NewEpoch(), conns: make(map[string]map[string]struct{})},
+		pubsub:   o.Prefix + "messages", listeners: make(map[*worker]struct{}),
 	}
+	b.presence.b = b
 	return b, nil
 }
 
@@ -341,6 +355,10 @@ func (b *Broker) Listen(l realtime.Listener) (func(), error) {
 // unlisten stops a listener, and the reader with the last one.
 func (b *Broker) unlisten(w *worker) {
 	b.mu.Lock()
+	if _, ok := b.listeners[w]; !ok { // stopped by Close
+		b.mu.Unlock()
+		return
+	}
 	delete(b.listeners, w)
 	var r *reader
 	if len(b.listeners) == 0 {
@@ -354,7 +372,10 @@ func (b *Broker) unlisten(w *worker) {
 	}
 }
 
-// Close stops the broker's reader. Close the hubs on it first.
+// Close stops the broker's reader and presence heartbeat. It does not
+// remove this process's presence entries (hubs remove their clients' as
+// they close them); what is left drops out within PresenceTTL. Close the
+// hubs on it first.
 func (b *Broker) Close() error {
 	b.mu.Lock()
 	b.closed = true
@@ -373,6 +394,7 @@ func (b *Broker) Close() error {
 	if r != nil {
 		r.stop()
 	}
+	b.presence.stop()
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/internal/realtimetest"
@@ -123,4 +124,42 @@ func TestSlowHubCatchesUp(t *testing.T) {
 func TestTickets(t *testing.T) {
 	c := newCluster(t)
 	realtimetest.Tickets(t, c.brokers)
+}
+
+func TestPresence(t *testing.T) {
+	c := newCluster(t)
+	realtimetest.Presence(t, c.brokers)
+}
+
+// A process that stops without removing its presence (here: its broker
+// stops its heartbeat, its hub never says goodbye) drops out of every
+// other process's presence within PresenceTTL.
+func TestPresenceOfADeadProcess(t *testing.T) {
+	c := newCluster(t)
+	a := realtimetest.Serve(t, realtime.Options{Broker: c.broker(t, "", redisbroker.Options{})})
+	dying := c.broker(t, "", redisbroker.Options{PresenceTTL: time.Second})
+	b := realtimetest.Serve(t, realtime.Options{Broker: dying})
+	alice, bob := a.Dial(t, "alice"), b.Dial(t, "bob")
+	realtimetest.Subscribe(t, alice, "lobby", nil)
+	realtimetest.Subscribe(t, bob, "lobby", nil)
+	// Bob's join is announced once his presence is recorded.
+	for string(realtimetest.ReadEvent(t, alice, "lobby").Data) != `{"id":2,"username":"bob"}` {
+	}
+	both := `[{"id":1,"username":"alice"},{"id":2,"username":"bob"}]`
+	if got := realtimetest.Members(t, alice, "lobby"); got != both {
+		t.Fatalf("presence: got %s, want %s", got, both)
+	}
+	// Heartbeats keep bob listed past the TTL while his process lives.
+	time.Sleep(1500 * time.Millisecond)
+	if got := realtimetest.Members(t, alice, "lobby"); got != both {
+		t.Fatalf("presence with heartbeats: got %s, want %s", got, both)
+	}
+	dying.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for realtimetest.Members(t, alice, "lobby") != `[{"id":1,"username":"alice"}]` {
+		if time.Now().After(deadline) {
+			t.Fatal("bob is still present long after his process stopped")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
