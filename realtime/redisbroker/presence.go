@@ -34,7 +34,10 @@ end
 if redis.call('exists', KEYS[2]) == 1 then
   redis.call('pexpire', KEYS[2], ARGV[4])
   redis.call('zadd', KEYS[1], now + tonumber(ARGV[4]), ARGV[1])
-  redis.call('pexpire', KEYS[1], ARGV[4])
+  -- The set is every process's: a shorter TTL must not cut the others'.
+  if redis.call('pttl', KEYS[1]) < tonumber(ARGV[4]) then
+    redis.call('pexpire', KEYS[1], ARGV[4])
+  end
 end
 return 1
 `)
