@@ -17,12 +17,14 @@ func goList(t *testing.T, args ...string) []string {
 	return strings.Fields(string(out))
 }
 
-// A domain package links a database driver or the websocket library only
-// if it really needs it: a host on PostgreSQL does not carry SQLite's C
-// library translated to Go, and the reverse.
+// A domain package links a database driver, the websocket library or the
+// Redis client only if it really needs it: a host on PostgreSQL does not
+// carry SQLite's C library translated to Go, and the reverse; a host
+// without Redis does not carry its client (realtime's Redis broker is a
+// package of its own).
 func TestDomainPackagesLinkNoDriver(t *testing.T) {
-	heavy := []string{"github.com/uptrace/bun/driver/pgdriver", "modernc.org/sqlite", "github.com/olahol/melody"}
-	// players and leaderboards register realtime routes on realtime.Hub, which is melody.
+	heavy := []string{"github.com/uptrace/bun/driver/pgdriver", "modernc.org/sqlite", "github.com/olahol/melody", "github.com/redis/go-redis/v9"}
+	// players, leaderboards and chat register realtime routes on realtime.Hub, which is melody.
 	needs := map[string][]string{"players": {"github.com/olahol/melody"}, "leaderboards": {"github.com/olahol/melody"}, "chat": {"github.com/olahol/melody"}, "realtime": {"github.com/olahol/melody"}}
 	for _, pkg := range []string{"inventory", "enemies", "enemies/fsm", "players", "gifts", "leaderboards", "chat", "realtime", "storage", "rest"} {
 		deps := goList(t, "-deps", "./"+pkg)

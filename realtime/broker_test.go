@@ -14,7 +14,7 @@ import (
 // Two hubs on one broker stand for two server processes: what either
 // publishes reaches the clients of both, in one sequence per channel.
 func TestHubsShareABroker(t *testing.T) {
-	broker := realtime.NewLocalBroker()
+	broker := realtime.NewLocalBroker(nil)
 	a := setup(t, &realtime.Options{Broker: broker})
 	b := setup(t, &realtime.Options{Broker: broker})
 	onA, onB := a.dial(t, "alice"), b.dial(t, "bob")
@@ -38,15 +38,15 @@ type stopCounter struct {
 	stopped atomic.Int32
 }
 
-func (b *stopCounter) Listen(deliver func(realtime.Message)) (func(), error) {
-	stop, err := b.LocalBroker.Listen(deliver)
+func (b *stopCounter) Listen(l realtime.Listener) (func(), error) {
+	stop, err := b.LocalBroker.Listen(l)
 	return func() { b.stopped.Add(1); stop() }, err
 }
 
 // A hub that is closed stops listening to its broker, once, and the other
 // hubs on the broker go on receiving.
 func TestClosedHubStopsListening(t *testing.T) {
-	broker := &stopCounter{LocalBroker: realtime.NewLocalBroker()}
+	broker := &stopCounter{LocalBroker: realtime.NewLocalBroker(nil)}
 	a := setup(t, &realtime.Options{Broker: broker})
 	b := setup(t, &realtime.Options{Broker: broker})
 	onB := b.dial(t, "bob")

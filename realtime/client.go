@@ -22,6 +22,7 @@ const clientKey = "gamekit.client"
 type client struct {
 	hub     *Hub
 	id      gamekit.Identity
+	conn    string          // names the connection in presence, across processes
 	session *melody.Session // set on connect
 	ctx     context.Context // the caller's identity; cancelled at disconnect
 	cancel  context.CancelFunc
@@ -46,7 +47,7 @@ type client struct {
 func (h *Hub) newClient(id gamekit.Identity) *client {
 	ctx, cancel := context.WithCancel(gamekit.WithIdentity(context.Background(), id))
 	return &client{
-		hub: h, id: id, ctx: ctx, cancel: cancel,
+		hub: h, id: id, ctx: ctx, cancel: cancel, conn: NewEpoch() + NewEpoch(),
 		room:     make(chan struct{}, 1),
 		gone:     make(chan struct{}),
 		ended:    make(chan struct{}),
@@ -202,7 +203,9 @@ func (c *client) handle(msg []byte, binary bool) {
 		return
 	}
 	data, err := c.dispatch(req)
-	c.reply(req.ID, data, err)
+	if err != errReplied {
+		c.reply(req.ID, data, err)
+	}
 }
 
 // admit reports whether a message is within the client's rate. One that
@@ -227,14 +230,28 @@ func (c *client) dispatch(req request) (data any, err error) {
 	if req.Route == "" {
 		switch req.Verb {
 		case "subscribe":
-			return nil, c.hub.subscribe(c, req.Channel)
+			if req.Since != nil && req.Since.Epoch == "" {
+				return nil, gamekit.Invalid("since", "A position needs the epoch of a subscribe reply.")
+			}
+			was := c.subscribed(req.Channel)
+			err := c.hub.subscribe(c, req.ID, req.Channel, req.Since)
+			if err == errReplied && !was && c.hub.announces(req.Channel) {
+				c.hub.joined(c.ctx, c, req.Channel)
+			}
+			return nil, err
 		case "unsubscribe":
+			was := c.subscribed(req.Channel)
 			c.hub.unsubscribe(c, req.Channel)
+			if was && c.hub.announces(req.Channel) {
+				c.hub.left(c.ctx, c, req.Channel)
+			}
 			return nil, nil
+		case "presence":
+			return c.hub.presence(c, req.Channel)
 		case "":
 			return nil, gamekit.Invalid("verb", "This field is required.")
 		default:
-			return nil, gamekit.Errorf(gamekit.ErrNotFound, "realtime: no verb %q; without a route, verbs are subscribe and unsubscribe", req.Verb)
+			return nil, gamekit.Errorf(gamekit.ErrNotFound, "realtime: no verb %q; without a route, verbs are subscribe, unsubscribe and presence", req.Verb)
 		}
 	}
 	verbs, ok := c.hub.routes[req.Route]
@@ -251,6 +268,14 @@ func (c *client) dispatch(req request) (data any, err error) {
 		}
 	}()
 	return fn(c.ctx, Request{Route: req.Route, Verb: req.Verb, Args: req.Args, Identity: c.id})
+}
+
+// subscribed reports whether c is subscribed to a channel.
+func (c *client) subscribed(name string) bool {
+	c.hub.mu.RLock()
+	defer c.hub.mu.RUnlock()
+	_, ok := c.channels[name]
+	return ok
 }
 
 // reply sends the answer to a request.

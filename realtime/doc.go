@@ -22,7 +22,7 @@
 // headers on a websocket, and an access token in a URL ends up in logs,
 // so a page asks for a ticket (POST with its token, see TicketHandler)
 // and connects to /ws?ticket=...; a ticket is good for one connection
-// within 30 s. Other clients may send an Authorization header, which the
+// within 30 s, on any process sharing the hub's TicketStore. Other clients may send an Authorization header, which the
 // host's authentication reads. An upgrade without identity is answered
 // 401 and never upgraded.
 //
@@ -36,7 +36,7 @@
 // reply:
 //
 //	→ {"id":1,"verb":"subscribe","channel":"players"}
-//	← {"id":1,"ok":true}
+//	← {"id":1,"ok":true,"data":{"epoch":"9c0f2a71be04","seq":41}}
 //	→ {"id":2,"route":"player","verb":"get_list"}
 //	← {"id":2,"ok":true,"data":[{"id":1,"user":1,"position_x":0,"position_y":0}]}
 //	→ {"id":3,"route":"player","verb":"update","args":{"id":1,"position_x":1,"position_y":0}}
@@ -46,6 +46,9 @@
 // notice a gap:
 //
 //	← {"channel":"players","event":"updated","seq":42,"data":{"id":1,"position_x":1,"position_y":0}}
+//
+// Verbs without a route are subscribe, unsubscribe and presence (see
+// Presence below).
 //
 // Error codes are bad_request (also for a message that is not valid JSON,
 // after which the connection stays open), unauthorized, forbidden,
@@ -103,12 +106,80 @@
 // Pings every PingPeriod (30 s) drop connections that have died without
 // closing.
 //
+// # Positions and recovery
+//
+// A channel's position is {"epoch","seq"}: seq numbers its events 1, 2,
+// 3, ... within an epoch, and the epoch changes when the channel's history
+// is lost (a restarted Redis, say), so a position is never mistaken for one
+// of another history. Every subscribe reply carries the channel's position
+// at that moment; the events after it follow.
+//
+// A client that lost its connection resubscribes with the position of the
+// last event it received:
+//
+//	→ {"id":7,"verb":"subscribe","channel":"players","since":{"epoch":"9c0f2a71be04","seq":42}}
+//	← {"id":7,"ok":true,"data":{"epoch":"9c0f2a71be04","seq":57,"recovered":true}}
+//	← {"channel":"players","event":"updated","seq":43,"data":...}
+//	   ... 44 to 57, then live events from 58
+//
+// With "recovered":true the events it missed come first, in order, then
+// live ones, none missing and none twice, even while publishing goes on
+// (live events are buffered while the history is read, then merged by
+// seq). When they are no longer kept (the broker keeps each channel's last
+// 200 events for 2 minutes by default, see HistoryOptions) or the epoch has
+// changed, the reply is "recovered":false with the position now: the
+// client reloads its state (over the HTTP API, say) and goes on from
+// there. Stats counts both outcomes.
+//
+// # Lost events
+//
+// A hub delivers each channel's events without a gap: if its broker
+// could not hand it some (its Redis connection was lost and made again, or
+// the hub fell too far behind), it reads them from the history before the
+// next. If they are gone, it tells every subscriber instead of skipping
+// silently:
+//
+//	← {"channel":"players","lost":{"epoch":"9c0f2a71be04","seq":57}}
+//
+// which says: events of players up to seq 57 of that epoch that you have
+// not received will not come; reload; the next event is 58. A lost notice
+// has no "event", so a client that dispatches on it does not mistake it
+// for one. Stats.Lost counts them.
+//
+// # Presence
+//
+// A channel registered with ChannelWith and ChannelOptions.Presence keeps
+// who is subscribed, on every process sharing the hub's Presence (the
+// broker's, by default). Whoever may subscribe may ask:
+//
+//	→ {"id":8,"verb":"presence","channel":"lobby"}
+//	← {"id":8,"ok":true,"data":[{"id":1,"username":"alice"},{"id":2,"username":"bob"}]}
+//
+// each user once, by id, however many connections they have. With
+// ChannelOptions.JoinLeave the channel also announces each connection
+// that subscribes and each that unsubscribes or disconnects:
+//
+//	← {"channel":"lobby","event":"join","seq":12,"data":{"id":1,"username":"alice"}}
+//	← {"channel":"lobby","event":"leave","seq":13,"data":{"id":1,"username":"alice"}}
+//
+// A process that dies announces no leave; with the Redis broker its
+// members drop out of presence within its PresenceTTL (60 s by default).
+//
 // # Brokers
 //
-// Publishing goes through a Broker, which numbers messages and hands them
-// to every hub listening. LocalBroker, the default, delivers within the
-// process. A broker on a shared service lets several server processes
-// serve one set of channels.
+// Publishing goes through a Broker, which numbers messages, keeps each
+// channel's recent history, and hands them to every hub listening.
+// LocalBroker, the default, does so within the process. The Redis broker
+// (package realtime/redisbroker, a package of its own so hosts without
+// Redis do not link its client) lets several server processes serve one
+// set of channels: one sequence per channel across processes, history,
+// tickets that redeem once on any process, and presence. Hubs on one
+// broker share tickets and presence through it unless Options.Tickets or
+// Options.Presence say otherwise:
+//
+//	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+//	broker, err := redisbroker.New(rdb, nil)
+//	hub, err := realtime.New(&realtime.Options{Broker: broker})
 //
 // # Shutdown
 //

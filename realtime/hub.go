@@ -103,6 +103,15 @@ type Options struct {
 	// Broker carries published messages to the hubs that deliver them.
 	// Defaults to a new LocalBroker.
 	Broker Broker
+	// Tickets keeps the tickets IssueTicket makes until they are used.
+	// Defaults to the Broker if it is a TicketStore (LocalBroker and the
+	// Redis broker are, so hubs sharing a broker share tickets), else to a
+	// store in this process.
+	Tickets TicketStore
+	// Presence keeps who is subscribed to the channels that keep presence
+	// (see ChannelWith). Defaults to the Broker if it is a Presence
+	// (LocalBroker and the Redis broker are), else to this process's.
+	Presence Presence
 	// Logger receives the hub's warnings (slow clients) and internal
 	// errors. Defaults to slog.Default().
 	Logger *slog.Logger
@@ -114,24 +123,24 @@ type Options struct {
 // gamekit.Publisher, and the registry of routes and channels. See the
 // package documentation for the protocol.
 type Hub struct {
-	opts    Options
-	melody  *melody.Melody
-	tickets *tickets
-	log     *slog.Logger
-	stop    func()
+	opts   Options
+	melody *melody.Melody
+	log    *slog.Logger
+	stop   func()
 
 	routes map[string]map[string]HandlerFunc // written before serving
-	rules  map[string]Rule
+	rules  map[string]channelRule
 
 	mu       sync.RWMutex
 	clients  map[*client]struct{}
-	channels map[string]map[*client]struct{}
+	channels map[string]*channel
 	closed   bool
 	conns    sync.WaitGroup // connection handlers and closers
 	perUser  map[int64]int  // connections open or upgrading, by user
 	perAddr  map[string]int // and by client address
 
-	delivered, slow, flood, refused atomic.Int64
+	delivered, slow, flood, refused      atomic.Int64
+	recovered, unrecovered, lostMessages atomic.Int64
 }
 
 var _ gamekit.Publisher = (*Hub)(nil)
@@ -166,7 +175,21 @@ func New(opts *Options) (*Hub, error) {
 		o.CheckOrigin = sameOrigin
 	}
 	if o.Broker == nil {
-		o.Broker = NewLocalBroker()
+		o.Broker = NewLocalBroker(nil)
+	}
+	if o.Tickets == nil {
+		if store, ok := o.Broker.(TicketStore); ok {
+			o.Tickets = store
+		} else {
+			o.Tickets = &memTickets{}
+		}
+	}
+	if o.Presence == nil {
+		if p, ok := o.Broker.(Presence); ok {
+			o.Presence = p
+		} else {
+			o.Presence = &localPresence{}
+		}
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -178,17 +201,16 @@ func New(opts *Options) (*Hub, error) {
 	h := &Hub{
 		opts:     o,
 		log:      o.Logger,
-		tickets:  &tickets{issued: make(map[string]issuedTicket), lifetime: o.TicketLifetime, now: o.Now},
 		routes:   make(map[string]map[string]HandlerFunc),
-		rules:    map[string]Rule{"user.*": OwnUser},
+		rules:    map[string]channelRule{"user.*": {rule: OwnUser}},
 		clients:  make(map[*client]struct{}),
-		channels: make(map[string]map[*client]struct{}),
+		channels: make(map[string]*channel),
 		perUser:  make(map[int64]int),
 		perAddr:  make(map[string]int),
 	}
 	h.melody = h.newMelody()
 	var err error
-	if h.stop, err = o.Broker.Listen(h.deliver); err != nil {
+	if h.stop, err = o.Broker.Listen(listener{h}); err != nil {
 		return nil, fmt.Errorf("realtime: listen: %w", err)
 	}
 	return h, nil
@@ -267,7 +289,7 @@ func (h *Hub) Handle(route, verb string, fn HandlerFunc) {
 // A client can subscribe only to channels that have a rule. Every hub
 // starts with "user.*" under OwnUser. Register before serving.
 func (h *Hub) Channel(pattern string, rule Rule) {
-	h.rules[pattern] = rule
+	h.rules[pattern] = channelRule{rule: rule}
 }
 
 // Publish encodes e.Data and sends it through the broker to every client
@@ -283,39 +305,8 @@ func (h *Hub) Publish(ctx context.Context, e gamekit.Event) error {
 	if err != nil {
 		return fmt.Errorf("realtime: publish %s on %s: %w", e.Name, e.Channel, err)
 	}
-	return h.opts.Broker.Publish(ctx, Message{Channel: e.Channel, Event: e.Name, Data: data})
-}
-
-// deliver writes a message from the broker to the channel's subscribers.
-func (h *Hub) deliver(m Message) {
-	subscribers := h.subscribers(m.Channel)
-	if len(subscribers) == 0 {
-		return
-	}
-	frame := m.frame()
-	var deadline time.Time
-	for _, c := range subscribers {
-		if !c.send(frame, &deadline) {
-			continue
-		}
-		h.delivered.Add(1)
-	}
-}
-
-// subscribers is a snapshot of a channel's clients, so delivery, which
-// may wait for a slow client, holds no lock.
-func (h *Hub) subscribers(channel string) []*client {
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	set := h.channels[channel]
-	if len(set) == 0 {
-		return nil
-	}
-	list := make([]*client, 0, len(set))
-	for c := range set {
-		list = append(list, c)
-	}
-	return list
+	_, err = h.opts.Broker.Publish(ctx, Message{Channel: e.Channel, Event: e.Name, Data: data})
+	return err
 }
 
 // ServeHTTP upgrades a request to a websocket connection for the caller:
@@ -338,7 +329,13 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	id, ok := gamekit.IdentityFrom(r.Context())
 	if query.Has("ticket") {
-		if id, ok = h.tickets.redeem(query.Get("ticket")); !ok {
+		var err error
+		if id, ok, err = h.redeem(r.Context(), query.Get("ticket")); err != nil {
+			h.log.Error("realtime: redeeming a ticket", "error", err)
+			rest.WriteJSON(w, r, http.StatusServiceUnavailable, rest.Detail{Detail: "Tickets cannot be checked now; try again."})
+			return
+		}
+		if !ok {
 			rest.WriteError(w, r, gamekit.Errorf(gamekit.ErrUnauthenticated, "The ticket is expired, used or unknown."))
 			return
 		}
@@ -477,60 +474,30 @@ func (h *Hub) disconnect(s *melody.Session) {
 	close(c.ended)
 }
 
-// forget removes c from the hub and from every channel.
+// forget removes c from the hub and from every channel, and then, on a
+// goroutine of its own (forget may be called amid a delivery), from the
+// presence of channels that keep it.
 func (h *Hub) forget(c *client) {
+	var announce []string
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	delete(h.clients, c)
-	for channel := range c.channels {
-		set := h.channels[channel]
-		delete(set, c)
-		if len(set) == 0 {
-			delete(h.channels, channel)
+	for name := range c.channels {
+		if ch := h.channels[name]; ch != nil {
+			h.dropSub(c, ch)
+		}
+		if h.announces(name) {
+			announce = append(announce, name)
 		}
 	}
 	c.channels = nil
-}
-
-// subscribe adds c to a channel its rule allows.
-func (h *Hub) subscribe(c *client, channel string) error {
-	if channel == "" {
-		return gamekit.Invalid("channel", "This field is required.")
+	h.mu.Unlock()
+	if len(announce) > 0 {
+		h.conns.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), brokerTimeout)
+			defer cancel()
+			h.left(ctx, c, announce...)
+		})
 	}
-	rule, ok := channelRule(h.rules, channel)
-	if !ok {
-		return gamekit.Errorf(gamekit.ErrNotFound, "realtime: no channel %q", channel)
-	}
-	if err := rule(c.id, channel); err != nil {
-		return err
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if c.channels == nil { // disconnected meanwhile
-		return nil
-	}
-	set := h.channels[channel]
-	if set == nil {
-		set = make(map[*client]struct{})
-		h.channels[channel] = set
-	}
-	set[c] = struct{}{}
-	c.channels[channel] = struct{}{}
-	return nil
-}
-
-// unsubscribe removes c from a channel; unsubscribing from a channel one
-// is not subscribed to is not an error.
-func (h *Hub) unsubscribe(c *client, channel string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if set := h.channels[channel]; set != nil {
-		delete(set, c)
-		if len(set) == 0 {
-			delete(h.channels, channel)
-		}
-	}
-	delete(c.channels, channel)
 }
 
 // Stats are the hub's counters, for dashboards and tests.
@@ -551,6 +518,13 @@ type Stats struct {
 	// RefusedConnections counts the upgrades refused with 429 since New,
 	// over MaxConnsPerUser or MaxConnsPerAddress.
 	RefusedConnections int64
+	// Recovered counts the subscribes with "since" answered
+	// "recovered":true since New, Unrecovered those answered false (the
+	// history no longer reached back, or the epoch changed).
+	Recovered, Unrecovered int64
+	// Lost counts the gaps since New that the hub could not fill from the
+	// broker's history and told clients about with a lost notice.
+	Lost int64
 }
 
 // Stats returns the hub's counters.
@@ -558,7 +532,8 @@ func (h *Hub) Stats() Stats {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	return Stats{Clients: len(h.clients), Channels: len(h.channels),
-		Delivered: h.delivered.Load(), SlowDisconnects: h.slow.Load(), FloodDisconnects: h.flood.Load(), RefusedConnections: h.refused.Load()}
+		Delivered: h.delivered.Load(), SlowDisconnects: h.slow.Load(), FloodDisconnects: h.flood.Load(), RefusedConnections: h.refused.Load(),
+		Recovered: h.recovered.Load(), Unrecovered: h.unrecovered.Load(), Lost: h.lostMessages.Load()}
 }
 
 // Close stops the hub: new upgrades are refused with 503, every client is

@@ -41,7 +41,10 @@ type request struct {
 	Verb    string          `json:"verb"`
 	Route   string          `json:"route"`
 	Channel string          `json:"channel"`
-	Args    json.RawMessage `json:"args"`
+	// Since is where a subscribing client's copy of the channel stands:
+	// the events after it are sent first, if still kept.
+	Since *Position       `json:"since"`
+	Args  json.RawMessage `json:"args"`
 }
 
 // reply answers a request; ID echoes the request's.
@@ -114,6 +117,18 @@ func (m Message) frame() []byte {
 		b = append(b, m.Data...)
 	}
 	return append(b, '}')
+}
+
+// lostFrame is the notice that a channel's events up to pos, those the
+// client has not received, will not reach it:
+//
+//	{"channel":"players","lost":{"epoch":"9c0f2a71be04","seq":57}}
+func lostFrame(channel string, pos Position) []byte {
+	b, _ := json.Marshal(struct {
+		Channel string   `json:"channel"`
+		Lost    Position `json:"lost"`
+	}{channel, pos})
+	return b
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

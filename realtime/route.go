@@ -3,7 +3,6 @@ package realtime
 import (
 	"context"
 	"encoding/json"
-	"strings"
 
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/rest"
@@ -58,20 +57,8 @@ func OwnUser(id gamekit.Identity, channel string) error {
 	return nil
 }
 
-// channelRule finds the rule of a channel: an exact name first, then the
-// longest pattern "prefix.*" that matches.
-func channelRule(rules map[string]Rule, channel string) (Rule, bool) {
-	if rule, ok := rules[channel]; ok {
-		return rule, true
-	}
-	for prefix := channel; ; {
-		i := strings.LastIndexByte(prefix, '.')
-		if i < 0 {
-			return nil, false
-		}
-		prefix = prefix[:i]
-		if rule, ok := rules[prefix+".*"]; ok {
-			return rule, true
-		}
-	}
+// channelRule is what Hub.Channel registered for a channel pattern.
+type channelRule struct {
+	rule Rule
+	opts ChannelOptions
 }

@@ -1,8 +1,10 @@
 package realtime
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -28,72 +30,103 @@ type TicketUser struct {
 	Username string `json:"username"`
 }
 
-// tickets are the tickets issued and not yet used, in memory: a ticket is
-// redeemed on the hub that issued it (behind a load balancer, route the
-// ticket request and the upgrade to the same process, or share tickets
-// through the broker's service).
-type tickets struct {
+// TicketClaim is what a ticket stands for: who may connect with it, and
+// until when (checked by the hub on its clock).
+type TicketClaim struct {
+	Identity  gamekit.Identity
+	ExpiresAt time.Time
+}
+
+// TicketStore keeps the tickets issued and not yet used. With several
+// server processes behind one address, the ticket request and the upgrade
+// may reach different processes, so their hubs need one store: the Redis
+// broker is one (realtime/redisbroker). Without one, tickets stay in the
+// process (or with the hubs on one LocalBroker).
+type TicketStore interface {
+	// PutTicket keeps claim under ticket for at least ttl.
+	PutTicket(ctx context.Context, ticket string, claim TicketClaim, ttl time.Duration) error
+	// TakeTicket returns the claim of a ticket and forgets the ticket, in
+	// one step: of two takes of one ticket, at once or not, at most one
+	// finds it. It reports false for a ticket unknown, used, or past its
+	// ttl.
+	TakeTicket(ctx context.Context, ticket string) (TicketClaim, bool, error)
+}
+
+// memTickets is the TicketStore of one process.
+type memTickets struct {
 	mu        sync.Mutex
-	issued    map[string]issuedTicket
-	lifetime  time.Duration
-	now       func() time.Time
+	issued    map[string]memTicket
 	lastSweep time.Time
 }
 
-type issuedTicket struct {
-	id      gamekit.Identity
-	expires time.Time
+type memTicket struct {
+	claim    TicketClaim
+	deadline time.Time // on the store's clock, time.Now
 }
 
-// issue makes a ticket for id.
-func (t *tickets) issue(id gamekit.Identity) (Ticket, error) {
+// PutTicket keeps a ticket in memory.
+func (t *memTickets) PutTicket(_ context.Context, ticket string, claim TicketClaim, ttl time.Duration) error {
+	now := time.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.issued == nil {
+		t.issued = make(map[string]memTicket)
+	}
+	// Forget expired tickets at most once per ttl, so tickets that are
+	// never used do not pile up.
+	if now.Sub(t.lastSweep) >= ttl {
+		t.lastSweep = now
+		for value, issued := range t.issued {
+			if !now.Before(issued.deadline) {
+				delete(t.issued, value)
+			}
+		}
+	}
+	t.issued[ticket] = memTicket{claim: claim, deadline: now.Add(ttl)}
+	return nil
+}
+
+// TakeTicket takes a ticket from memory.
+func (t *memTickets) TakeTicket(_ context.Context, ticket string) (TicketClaim, bool, error) {
+	now := time.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	issued, ok := t.issued[ticket]
+	delete(t.issued, ticket)
+	if !ok || !now.Before(issued.deadline) {
+		return TicketClaim{}, false, nil
+	}
+	return issued.claim, true, nil
+}
+
+// IssueTicket returns a single-use ticket with which id may open one
+// connection, on any hub sharing this hub's TicketStore, within
+// Options.TicketLifetime. TicketHandler serves it over HTTP; a host with
+// its own sign-in flow may call it directly.
+func (h *Hub) IssueTicket(ctx context.Context, id gamekit.Identity) (Ticket, error) {
 	raw := make([]byte, 24)
 	if _, err := rand.Read(raw); err != nil {
 		return Ticket{}, err
 	}
 	value := base64.RawURLEncoding.EncodeToString(raw)
-	now := t.now()
-	expires := now.Add(t.lifetime)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.sweep(now)
-	t.issued[value] = issuedTicket{id: id, expires: expires}
+	expires := h.opts.Now().Add(h.opts.TicketLifetime)
+	if err := h.opts.Tickets.PutTicket(ctx, value, TicketClaim{Identity: id, ExpiresAt: expires}, h.opts.TicketLifetime); err != nil {
+		return Ticket{}, fmt.Errorf("realtime: issue a ticket: %w", err)
+	}
 	return Ticket{Ticket: value, ExpiresAt: expires.UTC(), User: TicketUser{ID: id.UserID, Username: id.Username}}, nil
 }
 
 // redeem returns the identity of a valid ticket and forgets the ticket,
 // valid or not: it is single use.
-func (t *tickets) redeem(value string) (gamekit.Identity, bool) {
-	now := t.now()
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	issued, ok := t.issued[value]
-	delete(t.issued, value)
-	if !ok || !now.Before(issued.expires) {
-		return gamekit.Identity{}, false
+func (h *Hub) redeem(ctx context.Context, value string) (gamekit.Identity, bool, error) {
+	if value == "" {
+		return gamekit.Identity{}, false, nil
 	}
-	return issued.id, true
-}
-
-// sweep forgets expired tickets, at most once per lifetime, so tickets
-// that are never used do not pile up.
-func (t *tickets) sweep(now time.Time) {
-	if now.Sub(t.lastSweep) < t.lifetime {
-		return
+	claim, ok, err := h.opts.Tickets.TakeTicket(ctx, value)
+	if err != nil || !ok || !h.opts.Now().Before(claim.ExpiresAt) {
+		return gamekit.Identity{}, false, err
 	}
-	t.lastSweep = now
-	for value, issued := range t.issued {
-		if !now.Before(issued.expires) {
-			delete(t.issued, value)
-		}
-	}
-}
-
-// IssueTicket returns a single-use ticket with which id may open one
-// connection within Options.TicketLifetime. TicketHandler serves it over
-// HTTP; a host with its own sign-in flow may call it directly.
-func (h *Hub) IssueTicket(id gamekit.Identity) (Ticket, error) {
-	return h.tickets.issue(id)
+	return claim.Identity, true, nil
 }
 
 // TicketHandler serves POST (at the path the host mounts it, for example
@@ -114,7 +147,7 @@ func (h *Hub) TicketHandler() http.Handler {
 			rest.WriteError(w, r, err)
 			return
 		}
-		ticket, err := h.IssueTicket(id)
+		ticket, err := h.IssueTicket(r.Context(), id)
 		if err != nil {
 			rest.WriteError(w, r, err)
 			return

@@ -18,8 +18,8 @@ type WS struct {
 	t testing.TB
 }
 
-// Frame is any message the server sends: a reply (ID, OK, Data, Error) or
-// an event (Channel, Event, Seq, Data).
+// Frame is any message the server sends: a reply (ID, OK, Data, Error),
+// an event (Channel, Event, Seq, Data), or a lost notice (Channel, Lost).
 type Frame struct {
 	ID      json.RawMessage `json:"id"`
 	OK      bool            `json:"ok"`
@@ -28,6 +28,15 @@ type Frame struct {
 	Channel string          `json:"channel"`
 	Event   string          `json:"event"`
 	Seq     uint64          `json:"seq"`
+	Lost    *FramePosition  `json:"lost"`
+}
+
+// FramePosition is a channel's position in a subscribe reply's data or a
+// lost notice.
+type FramePosition struct {
+	Epoch     string `json:"epoch"`
+	Seq       uint64 `json:"seq"`
+	Recovered *bool  `json:"recovered"`
 }
 
 // FrameError is a reply's error.

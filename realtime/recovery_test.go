@@ -1,0 +1,152 @@
+package realtime_test
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/gamekit/gamekit/internal/apitest"
+	"github.com/gamekit/gamekit/internal/realtimetest"
+	"github.com/gamekit/gamekit/realtime"
+)
+
+// localBrokers stands two hubs on one LocalBroker for two processes.
+func localBrokers(_ *testing.T, history realtime.HistoryOptions) (realtime.Broker, realtime.Broker) {
+	b := realtime.NewLocalBroker(&realtime.LocalBrokerOptions{History: history})
+	return b, b
+}
+
+func TestLocalBrokerSequence(t *testing.T) {
+	realtimetest.Sequence(t, localBrokers, 4, 1000)
+}
+
+func TestLocalBrokerRecovery(t *testing.T) {
+	realtimetest.Recovery(t, localBrokers, nil)
+}
+
+// dropping is a LocalBroker whose listeners are not handed the messages
+// drop picks, as if a broker's connection had dropped them.
+type dropping struct {
+	*realtime.LocalBroker
+	mu   sync.Mutex
+	drop func(realtime.Message) bool
+}
+
+func (b *dropping) Listen(l realtime.Listener) (func(), error) {
+	return b.LocalBroker.Listen(droppingListener{l, b})
+}
+
+type droppingListener struct {
+	realtime.Listener
+	b *dropping
+}
+
+func (l droppingListener) Deliver(m realtime.Message) {
+	l.b.mu.Lock()
+	drop := l.b.drop(m)
+	l.b.mu.Unlock()
+	if !drop {
+		l.Listener.Deliver(m)
+	}
+}
+
+// A message the hub was not handed is read from the history before the
+// next one: the client sees no gap.
+func TestGapIsFilledFromHistory(t *testing.T) {
+	b := &dropping{LocalBroker: realtime.NewLocalBroker(nil), drop: func(m realtime.Message) bool { return m.Seq == 3 || m.Seq == 4 }}
+	e := setup(t, &realtime.Options{Broker: b})
+	alice := e.dial(t, "alice")
+	pos := realtimetest.Subscribe(t, alice, "players", nil)
+	for range 6 {
+		e.publish(t, "players", "moved", 1)
+	}
+	realtimetest.ReadSeqs(t, alice, "players", pos.Seq, pos.Seq+6)
+	if s := e.hub.Stats(); s.Lost != 0 {
+		t.Errorf("stats: got %+v, want nothing lost", s)
+	}
+}
+
+// A gap the history no longer covers reaches the client as a lost notice
+// naming the position after which events go on; then they do.
+func TestUnfillableGapIsALostNotice(t *testing.T) {
+	b := &dropping{
+		LocalBroker: realtime.NewLocalBroker(&realtime.LocalBrokerOptions{History: realtime.HistoryOptions{Size: 1}}),
+		drop:        func(m realtime.Message) bool { return m.Seq == 2 || m.Seq == 3 },
+	}
+	e := setup(t, &realtime.Options{Broker: b})
+	alice := e.dial(t, "alice")
+	pos := realtimetest.Subscribe(t, alice, "players", nil)
+	for range 5 {
+		e.publish(t, "players", "moved", 1)
+	}
+	var got []apitest.Frame
+	for len(got) < 4 {
+		got = append(got, alice.Read())
+	}
+	if got[0].Seq != 1 || got[1].Lost == nil || got[1].Lost.Seq != 3 || got[1].Lost.Epoch != pos.Epoch || got[1].Channel != "players" ||
+		got[2].Seq != 4 || got[3].Seq != 5 {
+		t.Fatalf("got %+v %+v %+v %+v, want seq 1, lost up to 3, seq 4, 5", got[0], got[1], got[2], got[3])
+	}
+	if s := e.hub.Stats(); s.Lost != 1 {
+		t.Errorf("stats: got %+v, want 1 lost", s)
+	}
+}
+
+// The hub's own clients: a Missed from the broker with nothing missing
+// changes nothing, and one where the history is gone is a lost notice.
+func TestMissedCatchesUp(t *testing.T) {
+	var listener realtime.Listener
+	b := &capturing{LocalBroker: realtime.NewLocalBroker(&realtime.LocalBrokerOptions{History: realtime.HistoryOptions{Size: 2}}), got: &listener}
+	e := setup(t, &realtime.Options{Broker: b})
+	alice := e.dial(t, "alice")
+	pos := realtimetest.Subscribe(t, alice, "players", nil)
+	e.publish(t, "players", "moved", 1)
+	realtimetest.ReadSeqs(t, alice, "players", pos.Seq, pos.Seq+1)
+	listener.Missed("")
+	e.publish(t, "players", "moved", 2)
+	realtimetest.ReadSeqs(t, alice, "players", pos.Seq+1, pos.Seq+2)
+
+	// Three published while the hub was not listening: two are kept.
+	b.mute = true
+	for range 3 {
+		e.publish(t, "players", "moved", 3)
+	}
+	b.mute = false
+	listener.Missed("players")
+	if f := alice.Read(); f.Lost == nil || f.Lost.Seq != 5 {
+		t.Fatalf("got %+v, want lost up to 5", f)
+	}
+	e.publish(t, "players", "moved", 4)
+	realtimetest.ReadSeqs(t, alice, "players", 5, 6)
+}
+
+// capturing is a LocalBroker that keeps the hub's listener, and hands it
+// nothing while muted.
+type capturing struct {
+	*realtime.LocalBroker
+	got  *realtime.Listener
+	mute bool
+}
+
+func (b *capturing) Listen(l realtime.Listener) (func(), error) {
+	*b.got = l
+	return b.LocalBroker.Listen(mutable{l, b})
+}
+
+type mutable struct {
+	realtime.Listener
+	b *capturing
+}
+
+func (l mutable) Deliver(m realtime.Message) {
+	if !l.b.mute {
+		l.Listener.Deliver(m)
+	}
+}
+
+func TestLocalBrokerTickets(t *testing.T) {
+	realtimetest.Tickets(t, localBrokers)
+}
+
+func TestLocalBrokerPresence(t *testing.T) {
+	realtimetest.Presence(t, localBrokers)
+}
