@@ -82,9 +82,13 @@
 // Only ticks that fell while no scheduler ran — an outage — are missed. A
 // scheduler that starts when no other one's heartbeat or lease is alive
 // by the database's clock records an outage from the last sign of life
-// (the latest heartbeat, or the Stop of the last scheduler) to its start;
-// so does one that finds it slept far longer than it asked for (its clock
-// jumped ahead, or its process was frozen) while no other ran.
+// (the latest heartbeat, or the Stop of the last scheduler) to the call
+// to Start; so does one that finds it slept far longer than it asked for
+// (its clock jumped ahead, or its process was frozen) while no other ran,
+// up to the end of that sleep. A scheduler is alive from Start on, so
+// time it spends waiting for its own statements — behind other writers,
+// for a lock, in Start itself — is never an outage, even when its
+// heartbeat lapses meanwhile: the ticks that fell are granted late.
 // [Options].CatchUp says what happens to an outage's ticks: 0, the
 // default, skips them; n > 0 grants up to n of them, the latest, oldest
 // first. [DefaultCatchUp] (6) is the usual cap. The current tick — the

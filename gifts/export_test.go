@@ -6,7 +6,10 @@ import (
 )
 
 // Prepare creates the schedule's row, as Start does, without starting.
-func (s *Scheduler) Prepare(ctx context.Context) error { return s.lease.create(ctx, s.opts.Now()) }
+func (s *Scheduler) Prepare(ctx context.Context) error {
+	s.startAt = s.opts.Now()
+	return s.lease.create(ctx, s.startAt)
+}
 
 // Step does once, in the caller's goroutine, what the scheduler does each
 // time it wakes: take or renew the lease and grant every tick due. It

@@ -121,6 +121,7 @@ type Scheduler struct {
 	// Owned by the loop goroutine.
 	lease     lease
 	leader    bool
+	startAt   time.Time // when Start was called: alive from then on, however long its statements waited
 	renewedAt time.Time // when this scheduler asked for its last renewal of the lease
 	beatAt    time.Time // when it sent its last heartbeat; zero before the first
 	activeAt  time.Time // when its last step ended, before it slept
@@ -249,7 +250,8 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	if s.started {
 		return ErrStarted
 	}
-	if err := s.lease.create(ctx, s.opts.Now()); err != nil {
+	s.startAt = s.opts.Now()
+	if err := s.lease.create(ctx, s.startAt); err != nil {
 		return fmt.Errorf("gifts: start %s: %w", s.opts.Name, err)
 	}
 	if _, err := s.lease.read(ctx); err != nil {
@@ -458,8 +460,12 @@ func (s *Scheduler) stepOnce(ctx context.Context) time.Time {
 // after a sleep longer than the lease although it asks for at most a
 // third (its clock jumped ahead, or the process was frozen), it looks
 // whether any other scheduler was alive meanwhile; if none was, it
-// records an outage from the last sign of life to now, whose ticks follow
-// the catch-up policy.
+// records an outage from the last sign of life to when this one was
+// last alive: the end of that sleep, or, before its first heartbeat, the
+// call to Start. Time spent waiting for its own statements — behind other
+// writers, for a lock — is never an absence: the scheduler was running,
+// so the ticks that fell meanwhile are granted late, not skipped, even
+// though its heartbeat may have lapsed by the database's clock.
 func (s *Scheduler) heartbeat(ctx context.Context, now time.Time, step bool) error {
 	first := s.beatAt.IsZero()
 	if step && !first && s.awayFrom.IsZero() && now.Sub(s.activeAt) > s.opts.LeaseDuration {
@@ -477,10 +483,17 @@ func (s *Scheduler) heartbeat(ctx context.Context, now time.Time, step bool) err
 			if away := s.awayFrom; !away.IsZero() && (seen == nil || away.After(*seen)) {
 				seen = &away
 			}
-			if err := s.lease.outage(ctx, seen, now); err != nil {
+			until := now
+			if first {
+				until = s.startAt
+			}
+			if seen != nil && seen.After(until) {
+				seen = &until
+			}
+			if err := s.lease.outage(ctx, seen, until); err != nil {
 				return err
 			}
-			args := []any{"schedule", s.opts.Name, "until", now}
+			args := []any{"schedule", s.opts.Name, "until", until}
 			if seen != nil {
 				args = append(args, "since", *seen)
 			}
