@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 )
@@ -118,20 +119,17 @@ func Match[V any](patterns map[string]V, channel string) (V, bool) {
 	if v, ok := patterns[channel]; ok {
 		return v, true
 	}
-	for prefix := channel; ; {
-		i := len(prefix) - 1
-		for i >= 0 && prefix[i] != '.' {
-			i--
-		}
-		if i < 0 {
-			var zero V
-			return zero, false
-		}
-		prefix = prefix[:i]
-		if v, ok := patterns[prefix+".*"]; ok {
-			return v, true
+	// The longest "prefix.*" whose prefix (with its dot) begins channel:
+	// a walk over the few patterns, not over the name's dots.
+	var best V
+	longest := -1
+	for pattern, v := range patterns {
+		prefix, ok := strings.CutSuffix(pattern, "*")
+		if ok && strings.HasSuffix(prefix, ".") && len(prefix) > longest && strings.HasPrefix(channel, prefix) {
+			best, longest = v, len(prefix)
 		}
 	}
+	return best, longest >= 0
 }
 
 // NewEpoch returns a fresh random epoch, for brokers.

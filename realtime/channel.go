@@ -82,6 +82,10 @@ type listener struct{ h *Hub }
 // after the messages missing before it.
 func (l listener) Deliver(m Message) {
 	h := l.h
+	if m.Channel == signOutChannel {
+		h.signedOut(m)
+		return
+	}
 	ch := h.channelOf(m.Channel)
 	if ch == nil {
 		return

@@ -138,10 +138,6 @@ func (c *client) drop(code int, reason string) {
 			c.hub.slow.Add(1)
 			c.hub.log.Warn("realtime: slow client disconnected", "user", c.id.UserID,
 				"remote", c.session.RemoteAddr().String(), "send_buffer", c.hub.opts.SendBuffer)
-		case ClosePolicyViolation:
-			c.hub.flood.Add(1)
-			c.hub.log.Warn("realtime: flooding client disconnected", "user", c.id.UserID,
-				"remote", c.session.RemoteAddr().String(), "flood_limit", c.hub.opts.FloodLimit)
 		}
 		c.hub.conns.Go(func() {
 			conn := c.session.WebsocketConnection()
@@ -218,6 +214,9 @@ func (c *client) admit(id json.RawMessage) bool {
 		return true
 	}
 	if c.refused++; c.refused > c.hub.opts.FloodLimit {
+		c.hub.flood.Add(1)
+		c.hub.log.Warn("realtime: flooding client disconnected", "user", c.id.UserID,
+			"remote", c.session.RemoteAddr().String(), "flood_limit", c.hub.opts.FloodLimit)
 		c.drop(ClosePolicyViolation, "flooding: too many messages over the rate limit")
 		return false
 	}
@@ -228,6 +227,11 @@ func (c *client) admit(id json.RawMessage) bool {
 // dispatch runs a request: subscribe, unsubscribe, or a route's verb.
 func (c *client) dispatch(req request) (data any, err error) {
 	if req.Route == "" {
+		if req.Verb == "subscribe" || req.Verb == "unsubscribe" || req.Verb == "presence" {
+			if err := checkChannel(req.Channel); err != nil {
+				return nil, err
+			}
+		}
 		switch req.Verb {
 		case "subscribe":
 			if req.Since != nil && req.Since.Epoch == "" {

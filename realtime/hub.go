@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -35,6 +36,7 @@ const (
 	DefaultWriteTimeout       = 10 * time.Second
 	DefaultMaxConnsPerUser    = 10
 	DefaultMaxConnsPerAddress = 100
+	DefaultMaxTicketsPerUser  = 10
 )
 
 // Options configure a Hub; nil means defaults.
@@ -68,6 +70,10 @@ type Options struct {
 	// TicketLifetime is how long a ticket from IssueTicket is good for.
 	// Defaults to 30 s.
 	TicketLifetime time.Duration
+	// MaxTicketsPerUser is how many tickets one user may be issued by this
+	// hub within a TicketLifetime; past it IssueTicket is rate limited
+	// (429), so no client fills the ticket store. Defaults to 10.
+	MaxTicketsPerUser int
 	// PingPeriod is how often the hub pings each client; a client that has
 	// not answered within two periods is disconnected. Defaults to 30 s.
 	PingPeriod time.Duration
@@ -139,6 +145,9 @@ type Hub struct {
 	perUser  map[int64]int  // connections open or upgrading, by user
 	perAddr  map[string]int // and by client address
 
+	signOuts signOuts // users signed out, whose older tickets are refused
+	issued   issued   // tickets issued lately, by user
+
 	delivered, slow, flood, refused      atomic.Int64
 	recovered, unrecovered, lostMessages atomic.Int64
 }
@@ -152,10 +161,19 @@ func New(opts *Options) (*Hub, error) {
 	if opts != nil {
 		o = *opts
 	}
-	if o.MaxMessageSize < 0 || o.MessageRate < 0 || o.MessageBurst < 0 || o.FloodLimit < 0 || o.SendBuffer < 0 ||
-		o.SlowTimeout < 0 || o.TicketLifetime < 0 || o.PingPeriod < 0 || o.WriteTimeout < 0 ||
-		o.MaxConnsPerUser < 0 || o.MaxConnsPerAddress < 0 {
-		return nil, errors.New("realtime: Options must not be negative")
+	for _, v := range []struct {
+		name  string
+		value float64
+	}{
+		{"MaxMessageSize", float64(o.MaxMessageSize)}, {"MessageRate", o.MessageRate}, {"MessageBurst", float64(o.MessageBurst)},
+		{"FloodLimit", float64(o.FloodLimit)}, {"SendBuffer", float64(o.SendBuffer)}, {"SlowTimeout", float64(o.SlowTimeout)},
+		{"TicketLifetime", float64(o.TicketLifetime)}, {"MaxTicketsPerUser", float64(o.MaxTicketsPerUser)},
+		{"PingPeriod", float64(o.PingPeriod)}, {"WriteTimeout", float64(o.WriteTimeout)},
+		{"MaxConnsPerUser", float64(o.MaxConnsPerUser)}, {"MaxConnsPerAddress", float64(o.MaxConnsPerAddress)},
+	} {
+		if v.value < 0 || math.IsNaN(v.value) {
+			return nil, &gamekit.OptionError{Option: "realtime: Options." + v.name, Value: v.value, Want: "0 or more (0 for the default)"}
+		}
 	}
 	setDefault(&o.MaxMessageSize, DefaultMaxMessageSize)
 	setDefault(&o.MessageRate, DefaultMessageRate)
@@ -164,6 +182,7 @@ func New(opts *Options) (*Hub, error) {
 	setDefault(&o.SendBuffer, DefaultSendBuffer)
 	setDefault(&o.SlowTimeout, DefaultSlowTimeout)
 	setDefault(&o.TicketLifetime, DefaultTicketLifetime)
+	setDefault(&o.MaxTicketsPerUser, DefaultMaxTicketsPerUser)
 	setDefault(&o.PingPeriod, DefaultPingPeriod)
 	setDefault(&o.WriteTimeout, DefaultWriteTimeout)
 	setDefault(&o.MaxConnsPerUser, DefaultMaxConnsPerUser)
@@ -300,6 +319,9 @@ func (h *Hub) Channel(pattern string, rule Rule) {
 func (h *Hub) Publish(ctx context.Context, e gamekit.Event) error {
 	if e.Channel == "" || e.Name == "" {
 		return errors.New("realtime: publish: an event needs a channel and a name")
+	}
+	if strings.HasPrefix(e.Channel, reserved) {
+		return fmt.Errorf("realtime: publish on %s: channels beginning %q are the hubs' own", e.Channel, reserved)
 	}
 	data, err := json.Marshal(e.Data)
 	if err != nil {

@@ -104,6 +104,9 @@ func (t *memTickets) TakeTicket(_ context.Context, ticket string) (TicketClaim, 
 // Options.TicketLifetime. TicketHandler serves it over HTTP; a host with
 // its own sign-in flow may call it directly.
 func (h *Hub) IssueTicket(ctx context.Context, id gamekit.Identity) (Ticket, error) {
+	if wait, ok := h.issued.take(id.UserID, h.opts.Now(), h.opts.TicketLifetime, h.opts.MaxTicketsPerUser); !ok {
+		return Ticket{}, &gamekit.RateLimitError{RetryAfter: wait}
+	}
 	raw := make([]byte, 24)
 	if _, err := rand.Read(raw); err != nil {
 		return Ticket{}, err
@@ -123,7 +126,8 @@ func (h *Hub) redeem(ctx context.Context, value string) (gamekit.Identity, bool,
 		return gamekit.Identity{}, false, nil
 	}
 	claim, ok, err := h.opts.Tickets.TakeTicket(ctx, value)
-	if err != nil || !ok || !h.opts.Now().Before(claim.ExpiresAt) {
+	if err != nil || !ok || !h.opts.Now().Before(claim.ExpiresAt) ||
+		h.signOuts.refuses(claim.Identity.UserID, claim.ExpiresAt.Add(-h.opts.TicketLifetime)) {
 		return gamekit.Identity{}, false, err
 	}
 	return claim.Identity, true, nil

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"testing"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/gamekit/gamekit/internal/apitest"
 )
@@ -102,6 +106,41 @@ func TestWebsocketNeedsIdentity(t *testing.T) {
 		}
 		if status, _, _ := s.do("", "POST", "/api/realtime/ticket/", ""); status != 401 {
 			t.Errorf("anonymous ticket: got %d, want 401", status)
+		}
+	})
+}
+
+// A new password ends the user's open websockets (close 1008) and makes
+// the tickets already issued useless, as it makes the user's tokens; a
+// demoted admin's websocket, which carries admin rights, is closed too.
+func TestRevokedUserLeavesRealtime(t *testing.T) {
+	runSite(t, func(t *testing.T, s *site) {
+		alice := s.register("alice")
+		ws, aliceID := s.connect(alice)
+		status, _, body := s.do(alice, "POST", "/api/realtime/ticket/", "")
+		var unused struct {
+			Ticket string `json:"ticket"`
+		}
+		if status != 200 || json.Unmarshal([]byte(body), &unused) != nil {
+			t.Fatalf("ticket: %d %s", status, body)
+		}
+		if err := s.b.accounts.SetPassword(context.Background(), aliceID, "a new password!"); err != nil {
+			t.Fatal(err)
+		}
+		var closeErr *websocket.CloseError
+		if _, err := ws.ReadFrame(); !errors.As(err, &closeErr) || closeErr.Code != websocket.ClosePolicyViolation {
+			t.Errorf("alice's websocket after a new password: got %v, want close 1008", err)
+		}
+		if status, _ := apitest.DialStatus(t, s.srv, "/ws?ticket="+unused.Ticket, ""); status != 401 {
+			t.Errorf("a ticket issued before the new password: got %d, want 401", status)
+		}
+
+		admin, _ := s.connect(basic("admin", adminPassword))
+		if err := s.b.accounts.SetAdmin(context.Background(), 1, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := admin.ReadFrame(); !errors.As(err, &closeErr) || closeErr.Code != websocket.ClosePolicyViolation {
+			t.Errorf("a demoted admin's websocket: got %v, want close 1008", err)
 		}
 	})
 }

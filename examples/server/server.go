@@ -130,6 +130,13 @@ func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts account
 	if accountOpts.Logger == nil {
 		accountOpts.Logger = logger
 	}
+	// A new password, other admin rights or a deletion end the user's open
+	// websockets and unused tickets too, on every server.
+	accountOpts.OnRevoke = func(ctx context.Context, userID int64) {
+		if err := hub.SignOut(ctx, userID); err != nil {
+			logger.Warn("websockets of a revoked user not closed", "user", userID, "err", err)
+		}
+	}
 	b.accountOpts = accountOpts
 	if b.accounts, err = accounts.New(db, &accountOpts); err != nil {
 		return nil, err

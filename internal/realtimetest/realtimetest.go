@@ -322,8 +322,8 @@ func (h *Hub) upgrade(ticket string) (int, error) {
 func Tickets(t *testing.T, brokers Brokers) {
 	ba, bb := brokers(t, realtime.HistoryOptions{})
 	clock := &Clock{now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
-	a := Serve(t, realtime.Options{Broker: ba, Now: clock.Now, MaxConnsPerUser: 1000, MaxConnsPerAddress: 1000})
-	b := Serve(t, realtime.Options{Broker: bb, Now: clock.Now, MaxConnsPerUser: 1000, MaxConnsPerAddress: 1000})
+	a := Serve(t, realtime.Options{Broker: ba, Now: clock.Now, MaxConnsPerUser: 1000, MaxConnsPerAddress: 1000, MaxTicketsPerUser: 1000})
+	b := Serve(t, realtime.Options{Broker: bb, Now: clock.Now, MaxConnsPerUser: 1000, MaxConnsPerAddress: 1000, MaxTicketsPerUser: 1000})
 	alice := apitest.Callers["alice"]
 	ctx := context.Background()
 

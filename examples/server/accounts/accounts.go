@@ -123,6 +123,13 @@ type Options struct {
 	// stores used on tx announce their changes once it commits, and work
 	// deferred with storage.AfterCommit runs then. Defaults to nil.
 	OnCreate func(ctx context.Context, tx bun.Tx, u User) error
+
+	// OnRevoke, when set, is called once a change that must end the
+	// user's sessions elsewhere has committed: a new password, a change of
+	// admin rights, the user's deletion. Tokens are handled here; the host
+	// ends what else carries the old identity, such as open websockets
+	// (realtime.Hub.SignOut). Defaults to nil.
+	OnRevoke func(ctx context.Context, userID int64)
 }
 
 // Accounts holds the users of a host: it creates them, checks their
@@ -142,6 +149,7 @@ type Accounts struct {
 	signupWindow time.Duration
 	now          func() time.Time
 	onCreate     func(ctx context.Context, tx bun.Tx, u User) error
+	onRevoke     func(ctx context.Context, userID int64)
 	logger       *slog.Logger
 	throttle     *throttle
 	known        *knownClients
@@ -193,6 +201,7 @@ func New(db bun.IDB, opts *Options) (*Accounts, error) {
 		signupWindow: orDefault(o.RegistrationWindow, DefaultRegistrationWindow),
 		now:          o.Now,
 		onCreate:     o.OnCreate,
+		onRevoke:     o.OnRevoke,
 		logger:       o.Logger,
 	}
 	if a.now == nil {
@@ -310,8 +319,7 @@ func (a *Accounts) SetPassword(ctx context.Context, id int64, password string) e
 		_, err = tx.NewDelete().Model((*tokenRow)(nil)).Where("user_id = ?", id).Exec(ctx)
 		return err
 	})
-	a.credentials.forget()
-	return wrap(err, "set password")
+	return a.revoked(ctx, id, wrap(err, "set password"))
 }
 
 // SetAdmin grants or withdraws admin rights. Tokens already issued carry
@@ -319,8 +327,7 @@ func (a *Accounts) SetPassword(ctx context.Context, id int64, password string) e
 // Options.CredentialCacheTTL).
 func (a *Accounts) SetAdmin(ctx context.Context, id int64, admin bool) error {
 	res, err := a.db.NewUpdate().Model((*userRow)(nil)).Set("admin = ?", admin).Where("id = ?", id).Exec(ctx)
-	a.credentials.forget()
-	return wrap(affected(res, err), "set admin")
+	return a.revoked(ctx, id, wrap(affected(res, err), "set admin"))
 }
 
 // DeleteUser deletes a user and the user's tokens. What the host keeps for
@@ -335,8 +342,18 @@ func (a *Accounts) DeleteUser(ctx context.Context, id int64) error {
 		res, err := tx.NewDelete().Model((*userRow)(nil)).Where("id = ?", id).Exec(ctx)
 		return affected(res, err)
 	})
+	return a.revoked(ctx, id, wrap(err, "delete user"))
+}
+
+// revoked follows a change to user id that ended with err: every cached
+// credential is checked again, and on success Options.OnRevoke ends the
+// user's sessions elsewhere.
+func (a *Accounts) revoked(ctx context.Context, id int64, err error) error {
 	a.credentials.forget()
-	return wrap(err, "delete user")
+	if err == nil && a.onRevoke != nil {
+		a.onRevoke(context.WithoutCancel(ctx), id)
+	}
+	return err
 }
 
 // ListOptions select, order and page a list of users.
