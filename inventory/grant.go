@@ -132,7 +132,7 @@ func (s *SQLStore) batchEnd(ctx context.Context, after, last int64, batch int) (
 // statements: one inserts the items that are not there yet (the unique
 // (grant_key, grant_user) index makes a repeat a no-op) and reports whom
 // they are for; one links every item of the grant in the range to its
-// inventory; one moves the versions of the range's inventories on.
+// inventory; one moves the versions of inventories on.
 func grantBatch(ctx context.Context, tx bun.Tx, g Grant, prefix, suffix string, after, upTo int64, users *[]int64) error {
 	err := tx.NewRaw(`INSERT INTO gamekit_items (name, weight, grant_key, grant_user)
 		SELECT ? || inv.username || ?, ?, ?, inv.user_id
@@ -163,10 +163,9 @@ func grantBatch(ctx context.Context, tx bun.Tx, g Grant, prefix, suffix string, 
 	if err != nil {
 		return err
 	}
-	// Every inventory in the range changed (but those served by an earlier
-	// run of the key, which this moves on for nothing): cached copies are
-	// read again.
-	_, err = tx.NewUpdate().Model((*inventoryRow)(nil)).Set("version = version + 1").
-		Where("id > ? AND id <= ?", after, upTo).Exec(ctx)
-	return err
+	// Every inventory in the range changed: one row moves all their
+	// versions on (and those of inventories outside the range, read again
+	// for nothing), where moving each one's would write the batch's
+	// thousands of rows once more.
+	return changeAllInventories(ctx, tx)
 }

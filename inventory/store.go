@@ -179,11 +179,10 @@ func (s *SQLStore) DeleteItem(ctx context.Context, id int64) error {
 	return changeItems(ctx, s.db, func(tx bun.Tx) error {
 		// The foreign key's cascade takes the item out of the inventories
 		// that held it, unseen by any statement here (and, on PostgreSQL,
-		// after links added concurrently committed): the deletions
-		// counter, in every inventory's version (see InventoryHead), tells
-		// readers instead. Deleting an item is rare; every cached
-		// inventory is read again after one.
-		if _, err := tx.NewUpdate().Table("gamekit_items_version").Set("deletions = deletions + 1").Where("id = 1").Exec(ctx); err != nil {
+		// after links added concurrently committed): the version of every
+		// inventory moves on instead. Deleting an item is rare; every
+		// cached inventory is read again after one.
+		if err := changeAllInventories(ctx, tx); err != nil {
 			return err
 		}
 		res, err := tx.NewDelete().Model((*Item)(nil)).Where("id = ?", id).Exec(ctx)
@@ -290,9 +289,9 @@ func (s *SQLStore) InventoryOfUser(ctx context.Context, userID int64) (Inventory
 }
 
 // headQuery reads an inventory's head; its version is the inventory's own
-// plus the items' deletions counter: both only grow, so the sum changes
-// when either does.
-const headQuery = `SELECT inv.id, inv.user_id, inv.username, inv.version + v.deletions
+// plus that of every inventory (see changeAllInventories): both only grow,
+// so the sum changes when either does.
+const headQuery = `SELECT inv.id, inv.user_id, inv.username, inv.version + v.inventories_version
 	FROM gamekit_inventories AS inv, gamekit_items_version AS v
 	WHERE v.id = 1 AND `
 
@@ -497,6 +496,15 @@ func changeInventory(ctx context.Context, tx bun.Tx, id int64) error {
 		return err
 	}
 	return nil
+}
+
+// changeAllInventories moves the version of every inventory on, in a
+// transaction of changeItems (which holds the row) that changes many
+// inventories at once: a grant, or an item's deletion.
+func changeAllInventories(ctx context.Context, tx bun.Tx) error {
+	_, err := tx.NewUpdate().Table("gamekit_items_version").
+		Set("inventories_version = inventories_version + 1").Where("id = 1").Exec(ctx)
+	return err
 }
 
 func checkInventory(ctx context.Context, db bun.IDB, id int64) error {
