@@ -88,10 +88,10 @@ func NewHandler(store Store, opts *HandlerOptions) (*Handler, error) {
 	}
 	h := &Handler{store: store, maxRows: maxRows, users: opts.Users, cache: newInventoryCache(cacheBytes),
 		mux: rest.NewMux(opts.Logger)}
-	// The item list is the same for everyone and read far more often than
-	// items change.
+	// Items are the same for everyone and read far more often than they
+	// change: a read costs the items version's point read.
 	h.mux.Handle("/items", rest.VersionCache(store.ItemsVersion, http.HandlerFunc(h.items)))
-	h.mux.HandleFunc("/items/{id}", h.item)
+	h.mux.Handle("/items/{id}", rest.VersionCache(store.ItemsVersion, http.HandlerFunc(h.item)))
 	h.mux.HandleFunc("/inventories", h.inventories)
 	h.mux.HandleFunc("/inventories/{id}", h.inventory)
 	h.mux.HandleFunc("/inventories/{id}/items", h.inventoryItems)
