@@ -32,4 +32,18 @@
 // statuses and rules: anyone reads items, signed-in players read only their
 // own inventory, admins write. It reads the caller from the request context
 // ([github.com/gamekit/gamekit.IdentityFrom]); the host authenticates.
+// /inventories/{id}/items/ pages through an inventory's items for clients
+// that do not want every id of a large one at once.
+//
+// # Caching
+//
+// Reads are answered from memory while the database says nothing changed,
+// whichever process changed it. Every transaction that changes items moves
+// [Store.ItemsVersion] on, and the item list is replayed while it stays
+// the same. Every transaction that changes what an inventory's JSON shows
+// (items added or removed, a grant, a move to another user, the deletion
+// of an item it held) moves the inventory's version ([InventoryHead]) on,
+// and a player's inventory is served from a copy while its version is the
+// one the copy was read at: one point read and the writing of its bytes,
+// however many items it holds.
 package inventory

@@ -128,11 +128,11 @@ func (s *SQLStore) batchEnd(ctx context.Context, after, last int64, batch int) (
 	return ids[0], nil
 }
 
-// grantBatch serves the inventories with ids in (after, upTo] in two
+// grantBatch serves the inventories with ids in (after, upTo] in three
 // statements: one inserts the items that are not there yet (the unique
 // (grant_key, grant_user) index makes a repeat a no-op) and reports whom
 // they are for; one links every item of the grant in the range to its
-// inventory.
+// inventory; one moves the versions of inventories on.
 func grantBatch(ctx context.Context, tx bun.Tx, g Grant, prefix, suffix string, after, upTo int64, users *[]int64) error {
 	err := tx.NewRaw(`INSERT INTO gamekit_items (name, weight, grant_key, grant_user)
 		SELECT ? || inv.username || ?, ?, ?, inv.user_id
@@ -160,5 +160,12 @@ func grantBatch(ctx context.Context, tx bun.Tx, g Grant, prefix, suffix string, 
 			AND inv.id > ? AND inv.id <= ?
 		ON CONFLICT DO NOTHING`,
 		g.Key, after, upTo).Exec(ctx)
-	return err
+	if err != nil {
+		return err
+	}
+	// Every inventory in the range changed: one row moves all their
+	// versions on (and those of inventories outside the range, read again
+	// for nothing), where moving each one's would write the batch's
+	// thousands of rows once more.
+	return changeAllInventories(ctx, tx)
 }

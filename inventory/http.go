@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/rest"
@@ -31,6 +33,12 @@ type HandlerOptions struct {
 	// Defaults to nil: creating or moving inventories over HTTP is then
 	// refused with 403, and the host creates them (at registration, say).
 	Users UserDirectory
+	// CacheBytes bounds the inventories' JSON kept in memory, served while
+	// the inventory's version (see InventoryHead) is the one it was read
+	// at, so reading an inventory of any size costs one point read and the
+	// writing of its bytes. Defaults to DefaultCacheBytes; -1 turns the
+	// cache off.
+	CacheBytes int
 }
 
 // Handler serves the tutorial's REST API for items and inventories:
@@ -44,6 +52,8 @@ type HandlerOptions struct {
 //	POST   /inventories/           admin: 201
 //	GET    /inventories/{id}/      the owner or an admin
 //	PUT, PATCH, DELETE /inventories/{id}/  admin
+//	GET    /inventories/{id}/items/  the owner or an admin: the inventory's
+//	                               items, by id, a page at a time
 //
 // Paths are relative to where the host mounts it (with http.StripPrefix),
 // and the trailing slash is optional. Lists take ?limit= and ?offset= (DRF's
@@ -53,6 +63,7 @@ type Handler struct {
 	store   Store
 	maxRows int
 	users   UserDirectory
+	cache   *inventoryCache
 	mux     *rest.Mux
 }
 
@@ -65,13 +76,25 @@ func NewHandler(store Store, opts *HandlerOptions) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{store: store, maxRows: maxRows, users: opts.Users, mux: rest.NewMux(opts.Logger)}
-	// The item list is the same for everyone and read far more often than
-	// items change.
+	cacheBytes := opts.CacheBytes
+	switch {
+	case cacheBytes == 0:
+		cacheBytes = DefaultCacheBytes
+	case cacheBytes == -1:
+		cacheBytes = 0
+	case cacheBytes < 0:
+		return nil, &gamekit.OptionError{Option: "inventory: HandlerOptions.CacheBytes", Value: cacheBytes,
+			Want: "a number of bytes, 0 for the default or -1 for no cache"}
+	}
+	h := &Handler{store: store, maxRows: maxRows, users: opts.Users, cache: newInventoryCache(cacheBytes),
+		mux: rest.NewMux(opts.Logger)}
+	// Items are the same for everyone and read far more often than they
+	// change: a read costs the items version's point read.
 	h.mux.Handle("/items", rest.VersionCache(store.ItemsVersion, http.HandlerFunc(h.items)))
-	h.mux.HandleFunc("/items/{id}", h.item)
+	h.mux.Handle("/items/{id}", rest.VersionCache(store.ItemsVersion, http.HandlerFunc(h.item)))
 	h.mux.HandleFunc("/inventories", h.inventories)
 	h.mux.HandleFunc("/inventories/{id}", h.inventory)
+	h.mux.HandleFunc("/inventories/{id}/items", h.inventoryItems)
 	return h, nil
 }
 
@@ -239,8 +262,30 @@ func (h *Handler) inventories(w http.ResponseWriter, r *http.Request) {
 }
 
 // ownInventory answers a player's list of inventories, which holds at most
-// their own, with the store's single-row read.
+// their own: from the cache when the request asks for the plain list,
+// unindented, else with the store's single-row read.
 func (h *Handler) ownInventory(w http.ResponseWriter, r *http.Request, page rest.Page, opts ListOptions) {
+	if !page.Envelope && plainJSON(r) {
+		head, err := h.store.InventoryHeadOfUser(r.Context(), opts.UserID)
+		if errors.Is(err, ErrInventoryNotFound) {
+			rest.WriteRaw(w, http.StatusOK, []byte("[]\n"))
+			return
+		}
+		var inv *cachedInventory
+		if err == nil {
+			inv, err = h.cached(r.Context(), head)
+		}
+		switch {
+		case err != nil:
+			rest.WriteError(w, r, err)
+		case inv.userID != opts.UserID || opts.Username != "" && opts.Username != head.Username:
+			// Another's, or moved to another user since its head was read.
+			rest.WriteRaw(w, http.StatusOK, []byte("[]\n"))
+		default:
+			rest.WriteRaw(w, http.StatusOK, inv.list)
+		}
+		return
+	}
 	invs := []Inventory{}
 	inv, err := h.store.InventoryOfUser(r.Context(), opts.UserID)
 	switch {
@@ -265,6 +310,19 @@ func (h *Handler) inventory(w http.ResponseWriter, r *http.Request) {
 	var inv Inventory
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
+		if plainJSON(r) {
+			var cached *cachedInventory
+			if cached, err = h.readable(r, id); err == nil {
+				detail := cached.detail()
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("Content-Length", strconv.Itoa(len(detail)+1))
+				w.WriteHeader(http.StatusOK)
+				w.Write(detail)
+				w.Write([]byte{'\n'})
+				return
+			}
+			break
+		}
 		var caller gamekit.Identity
 		if caller, err = rest.SignedIn(r); err == nil {
 			inv, err = h.store.Inventory(r.Context(), id)
@@ -294,6 +352,97 @@ func (h *Handler) inventory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rest.WriteJSON(w, r, http.StatusOK, inv)
+}
+
+// readable returns the inventory with the given id, from the cache, if
+// the caller may read it (its owner or an admin), else an error: another
+// player's inventory does not exist for this caller.
+func (h *Handler) readable(r *http.Request, id int64) (*cachedInventory, error) {
+	caller, err := rest.SignedIn(r)
+	if err != nil {
+		return nil, err
+	}
+	head, err := h.store.InventoryHead(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if !caller.Admin && head.UserID != caller.UserID {
+		return nil, ErrInventoryNotFound
+	}
+	inv, err := h.cached(r.Context(), head)
+	if err != nil {
+		return nil, err
+	}
+	if !caller.Admin && inv.userID != caller.UserID {
+		return nil, ErrInventoryNotFound // moved to another user since its head was read
+	}
+	return inv, nil
+}
+
+// cached returns the inventory head names as the cache holds it at head's
+// version, reading it from the store (after head, so never older) when
+// the cache does not.
+func (h *Handler) cached(ctx context.Context, head InventoryHead) (*cachedInventory, error) {
+	if inv := h.cache.get(head); inv != nil {
+		return inv, nil
+	}
+	inv, err := h.store.Inventory(ctx, head.ID)
+	if err != nil {
+		return nil, err
+	}
+	return h.cache.put(head, inv)
+}
+
+// inventoryItems pages through an inventory's items, for clients that do
+// not want the ids of a large inventory all at once: the items themselves
+// ({"id", "name", "weight"}), by id unless ?ordering= says otherwise, with
+// ?limit= and ?offset= (DRF's envelope) and ?search=, as /items/.
+func (h *Handler) inventoryItems(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		rest.MethodNotAllowed(w, r)
+		return
+	}
+	id, err := rest.ID(r, "id")
+	if err != nil {
+		rest.WriteError(w, r, err)
+		return
+	}
+	caller, err := rest.SignedIn(r)
+	if err != nil {
+		rest.WriteError(w, r, err)
+		return
+	}
+	head, err := h.store.InventoryHead(r.Context(), id)
+	if err == nil && !caller.Admin && head.UserID != caller.UserID {
+		err = ErrInventoryNotFound
+	}
+	if err != nil {
+		rest.WriteError(w, r, err)
+		return
+	}
+	page, err := rest.ParsePage(r, h.maxRows)
+	if err != nil {
+		rest.WriteError(w, r, err)
+		return
+	}
+	sort := r.URL.Query().Get("ordering")
+	if sort == "" {
+		sort = "id" // the order of the inventory's "items"
+	}
+	opts := ListOptions{InventoryID: id, Search: r.URL.Query().Get("search"), Sort: sort,
+		Limit: page.Fetch(), Offset: page.Offset}
+	items, err := h.store.Items(r.Context(), opts)
+	if err != nil {
+		rest.WriteError(w, r, err)
+		return
+	}
+	rest.WriteList(w, r, page, items, func() (int, error) { return h.store.CountItems(r.Context(), opts) })
+}
+
+// plainJSON reports whether r asks for JSON as the cache holds it: not
+// indented (see rest.WriteJSON).
+func plainJSON(r *http.Request) bool {
+	return !strings.Contains(r.Header.Get("Accept"), "indent")
 }
 
 // inventoryChange checks that the caller is an admin, reads an inventory

@@ -87,6 +87,21 @@ type Inventory struct {
 	Items    []int64 `json:"items"`
 }
 
+// InventoryHead is an inventory without its items: what a reader needs to
+// decide whether a copy of the inventory it holds is current, read with one
+// point query however many items the inventory holds.
+type InventoryHead struct {
+	ID       int64
+	UserID   int64
+	Username string
+	// Version changes, in the same transaction, with every change to what
+	// the inventory's JSON shows: items added or removed (by AddItems,
+	// RemoveItems, UpdateInventory, a grant, or the deletion of an item it
+	// held) and a move to another user. A copy of the inventory read after
+	// its head is current while the head's Version stays the same.
+	Version int64
+}
+
 // inventoryRow is an inventory as stored; its items live in
 // gamekit_inventory_items.
 type inventoryRow struct {
@@ -95,6 +110,7 @@ type inventoryRow struct {
 	ID       int64 `bun:",pk,autoincrement"`
 	UserID   int64
 	Username string
+	Version  int64 // see InventoryHead
 }
 
 // link is one item in one inventory.

@@ -31,6 +31,11 @@ type Store interface {
 	InventoryOfUser(ctx context.Context, userID int64) (Inventory, error)
 	Inventories(ctx context.Context, opts ListOptions) ([]Inventory, error)
 	CountInventories(ctx context.Context, opts ListOptions) (int, error)
+	// InventoryHead and InventoryHeadOfUser read an inventory's head (its
+	// version, not its items), so a reader can serve a copy it holds while
+	// the version is the same.
+	InventoryHead(ctx context.Context, id int64) (InventoryHead, error)
+	InventoryHeadOfUser(ctx context.Context, userID int64) (InventoryHead, error)
 	UpdateInventory(ctx context.Context, id int64, change InventoryChange) (Inventory, error)
 	AddItems(ctx context.Context, inventoryID int64, itemIDs ...int64) error
 	RemoveItems(ctx context.Context, inventoryID int64, itemIDs ...int64) error
@@ -62,10 +67,11 @@ type ListOptions struct {
 type SQLStore struct {
 	db bun.IDB
 
-	// The two hottest reads, prepared once (see storage.Statement): a
-	// player's own inventory, and the version every cached item list is
-	// checked against.
-	ownInventory, itemsVersion *storage.Statement
+	// The hottest reads, prepared once (see storage.Statement): a
+	// player's own inventory, the version every cached item list is
+	// checked against, and the heads cached inventories are checked
+	// against.
+	ownInventory, itemsVersion, headByID, headByUser *storage.Statement
 }
 
 var _ Store = (*SQLStore)(nil)
@@ -82,7 +88,9 @@ type StoreOptions struct{}
 func NewSQLStore(db bun.IDB, opts *StoreOptions) (*SQLStore, error) {
 	return &SQLStore{db: db,
 		ownInventory: storage.NewStatement(ownInventoryQuery),
-		itemsVersion: storage.NewStatement(itemsVersionQuery)}, nil
+		itemsVersion: storage.NewStatement(itemsVersionQuery),
+		headByID:     storage.NewStatement(headQuery + "inv.id = $1"),
+		headByUser:   storage.NewStatement(headQuery + "inv.user_id = $1")}, nil
 }
 
 // CreateItem validates item, stores it and sets its ID.
@@ -169,6 +177,14 @@ func (s *SQLStore) UpdateItem(ctx context.Context, id int64, change ItemChange) 
 // DeleteItem deletes an item; it leaves every inventory that held it.
 func (s *SQLStore) DeleteItem(ctx context.Context, id int64) error {
 	return changeItems(ctx, s.db, func(tx bun.Tx) error {
+		// The foreign key's cascade takes the item out of the inventories
+		// that held it, unseen by any statement here (and, on PostgreSQL,
+		// after links added concurrently committed): the version of every
+		// inventory moves on instead. Deleting an item is rare; every
+		// cached inventory is read again after one.
+		if err := changeAllInventories(ctx, tx); err != nil {
+			return err
+		}
 		res, err := tx.NewDelete().Model((*Item)(nil)).Where("id = ?", id).Exec(ctx)
 		return deleted(res, err, ErrItemNotFound, "delete item")
 	})
@@ -204,7 +220,7 @@ func changeItems(ctx context.Context, db bun.IDB, fn func(tx bun.Tx) error) erro
 // CreateInventory stores a user's inventory with its items and sets its
 // ID. A user has one inventory; a second is refused as invalid input.
 func (s *SQLStore) CreateInventory(ctx context.Context, inv *Inventory) error {
-	row := inventoryRow{UserID: inv.UserID, Username: inv.Username}
+	row := inventoryRow{UserID: inv.UserID, Username: inv.Username, Version: 1}
 	err := storage.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if err := checkItems(ctx, tx, inv.Items); err != nil {
 			return err
@@ -270,6 +286,35 @@ func (s *SQLStore) InventoryOfUser(ctx context.Context, userID int64) (Inventory
 		return Inventory{}, ErrInventoryNotFound
 	}
 	return inv, nil
+}
+
+// headQuery reads an inventory's head; its version is the inventory's own
+// plus that of every inventory (see changeAllInventories): both only grow,
+// so the sum changes when either does.
+const headQuery = `SELECT inv.id, inv.user_id, inv.username, inv.version + v.inventories_version
+	FROM gamekit_inventories AS inv, gamekit_items_version AS v
+	WHERE v.id = 1 AND `
+
+// InventoryHead returns the head of the inventory with the given id.
+func (s *SQLStore) InventoryHead(ctx context.Context, id int64) (InventoryHead, error) {
+	return s.head(ctx, s.headByID, id)
+}
+
+// InventoryHeadOfUser returns the head of the user's inventory.
+func (s *SQLStore) InventoryHeadOfUser(ctx context.Context, userID int64) (InventoryHead, error) {
+	return s.head(ctx, s.headByUser, userID)
+}
+
+func (s *SQLStore) head(ctx context.Context, stmt *storage.Statement, arg int64) (InventoryHead, error) {
+	row, err := stmt.QueryRow(ctx, s.db, arg)
+	if err != nil {
+		return InventoryHead{}, fmt.Errorf("inventory: inventory head: %w", err)
+	}
+	var h InventoryHead
+	if err := row.Scan(&h.ID, &h.UserID, &h.Username, &h.Version); err != nil {
+		return InventoryHead{}, notFound(err, ErrInventoryNotFound, "inventory head")
+	}
+	return h, nil
 }
 
 var inventorySorts = storage.Sorts{
@@ -361,7 +406,7 @@ type InventoryChange struct {
 // returns the inventory as stored.
 func (s *SQLStore) UpdateInventory(ctx context.Context, id int64, change InventoryChange) (Inventory, error) {
 	err := storage.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		if err := checkInventory(ctx, tx, id); err != nil {
+		if err := changeInventory(ctx, tx, id); err != nil {
 			return err
 		}
 		if change.UserID != nil {
@@ -400,7 +445,7 @@ func (s *SQLStore) UpdateInventory(ctx context.Context, id int64, change Invento
 // AddItems puts items into an inventory; items already there stay once.
 func (s *SQLStore) AddItems(ctx context.Context, inventoryID int64, itemIDs ...int64) error {
 	err := storage.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		if err := checkInventory(ctx, tx, inventoryID); err != nil {
+		if err := changeInventory(ctx, tx, inventoryID); err != nil {
 			return err
 		}
 		if err := checkItems(ctx, tx, itemIDs); err != nil {
@@ -414,11 +459,11 @@ func (s *SQLStore) AddItems(ctx context.Context, inventoryID int64, itemIDs ...i
 // RemoveItems takes items out of an inventory; the items themselves stay.
 func (s *SQLStore) RemoveItems(ctx context.Context, inventoryID int64, itemIDs ...int64) error {
 	err := storage.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		if err := checkInventory(ctx, tx, inventoryID); err != nil {
-			return err
-		}
 		if len(itemIDs) == 0 {
-			return nil
+			return checkInventory(ctx, tx, inventoryID)
+		}
+		if err := changeInventory(ctx, tx, inventoryID); err != nil {
+			return err
 		}
 		_, err := tx.NewDelete().Model((*link)(nil)).
 			Where("inventory_id = ?", inventoryID).
@@ -433,6 +478,33 @@ func (s *SQLStore) RemoveItems(ctx context.Context, inventoryID int64, itemIDs .
 func (s *SQLStore) DeleteInventory(ctx context.Context, id int64) error {
 	res, err := s.db.NewDelete().Model((*inventoryRow)(nil)).Where("id = ?", id).Exec(ctx)
 	return deleted(res, err, ErrInventoryNotFound, "delete inventory")
+}
+
+// changeInventory moves an inventory's version on, first in a transaction
+// that changes it: on PostgreSQL this locks the row, so concurrent changes
+// of one inventory queue, and a version never goes back. It reports
+// ErrInventoryNotFound for an inventory that does not exist.
+func changeInventory(ctx context.Context, tx bun.Tx, id int64) error {
+	res, err := tx.NewUpdate().Model((*inventoryRow)(nil)).Set("version = version + 1").Where("id = ?", id).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if err == nil {
+			err = ErrInventoryNotFound
+		}
+		return err
+	}
+	return nil
+}
+
+// changeAllInventories moves the version of every inventory on, in a
+// transaction of changeItems (which holds the row) that changes many
+// inventories at once: a grant, or an item's deletion.
+func changeAllInventories(ctx context.Context, tx bun.Tx) error {
+	_, err := tx.NewUpdate().Table("gamekit_items_version").
+		Set("inventories_version = inventories_version + 1").Where("id = 1").Exec(ctx)
+	return err
 }
 
 func checkInventory(ctx context.Context, db bun.IDB, id int64) error {

@@ -9,9 +9,9 @@ import (
 	"sync"
 )
 
-// maxCached bounds the distinct requests (query and Accept header) a
+// maxCached bounds the distinct requests (path, query and Accept header) a
 // VersionCache keeps; past it the cache starts over.
-const maxCached = 64
+const maxCached = 1024
 
 // VersionCache serves GET requests for next from memory while version
 // reports the number it reported when the response was recorded. A store
@@ -29,7 +29,7 @@ type versionCache struct {
 	next    http.Handler
 
 	mu      sync.Mutex
-	entries map[string]*recorded // by query and Accept header
+	entries map[string]*recorded // by path, query and Accept header
 }
 
 // recorded is a response: its headers and body, and the version it shows.
@@ -57,7 +57,7 @@ func (c *versionCache) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
-	key := r.URL.RawQuery + "\n" + r.Header.Get("Accept")
+	key := r.URL.Path + "?" + r.URL.RawQuery + "\n" + r.Header.Get("Accept")
 	c.mu.Lock()
 	resp := c.entries[key]
 	c.mu.Unlock()

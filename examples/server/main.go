@@ -5,7 +5,7 @@
 //
 // Usage:
 //
-//	server [serve] [-addr :8000] [-db gamekit.db] [-demo=true] [-register=true] [-gift-interval 10s]
+//	server [serve] [-addr :8000] [-db gamekit.db] [-demo=true] [-register=true] [-gift-interval 10s] [-log-requests all]
 //	server migrate [-db ...]
 //	server createsuperuser -username NAME [-password PASSWORD] [-db ...]
 //	server changepassword -username NAME [-password PASSWORD] [-db ...]
@@ -38,13 +38,15 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	out := newLogWriter(os.Stderr)
+	logger := slog.New(slog.NewTextHandler(out, nil))
 	slog.SetDefault(logger) // gamekit's packages log through the default logger
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, logger); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return // help was asked for and printed: a success
-		}
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, logger)
+	if err != nil && !errors.Is(err, flag.ErrHelp) { // help was asked for and printed: a success
 		logger.Error(err.Error())
+	}
+	out.Close()
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
 		os.Exit(1)
 	}
 }
@@ -56,6 +58,7 @@ type config struct {
 	demo         bool
 	register     bool
 	giftInterval time.Duration
+	logRequests  string
 	username     string
 	password     string
 }
@@ -87,6 +90,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fs.BoolVar(&cfg.demo, "demo", true, "create demo content (items, a monster, an admin) in a database without users")
 		fs.BoolVar(&cfg.register, "register", true, "let anyone register an account")
 		fs.DurationVar(&cfg.giftInterval, "gift-interval", gifts.DefaultInterval, "give every player a gift this often (0 turns gifts off)")
+		fs.StringVar(&cfg.logRequests, "log-requests", logAll, "which requests to log: all, errors (answered 400 or above) or none")
 	case "migrate":
 	case "createsuperuser":
 		fs.StringVar(&cfg.username, "username", "", "the new admin's username (required)")

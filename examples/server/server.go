@@ -189,7 +189,9 @@ func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts account
 	mux.Handle("/ws", hub)
 	mux.HandleFunc("GET /healthz", b.healthz)
 	mux.Handle("/", web.Handler())
-	b.handler = logRequests(logger, b.accounts.Middleware(mux))
+	if b.handler, err = logRequests(logger, cfg.logRequests, b.accounts.Middleware(mux)); err != nil {
+		return nil, err
+	}
 	return b, nil
 }
 
@@ -322,17 +324,41 @@ func migrateCommand(ctx context.Context, cfg config, logger *slog.Logger) error 
 	return db.Close()
 }
 
-// logRequests logs every request once it is answered.
-func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
+// The values of -log-requests.
+const (
+	logAll    = "all"    // every request
+	logErrors = "errors" // requests answered with 400 or above
+	logNone   = "none"
+)
+
+// logRequests logs requests once they are answered: all of them, those
+// answered with an error status, or none, as which (-log-requests) says;
+// "" is all. A logged request costs a line formatted by logger's handler;
+// the server's log output gathers lines and writes them a few times a
+// second (see logWriter). With none, no wrapper is left at all.
+func logRequests(logger *slog.Logger, which string, next http.Handler) (http.Handler, error) {
+	minStatus := 0
+	switch which {
+	case logAll, "":
+	case logErrors:
+		minStatus = http.StatusBadRequest
+	case logNone:
+		return next, nil
+	default:
+		return nil, fmt.Errorf("-log-requests %q: want %s, %s or %s", which, logAll, logErrors, logNone)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
+		if rec.status < minStatus {
+			return
+		}
 		logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)),
 			slog.String("remote", r.RemoteAddr))
-	})
+	}), nil
 }
 
 type statusRecorder struct {

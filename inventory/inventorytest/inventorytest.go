@@ -58,6 +58,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T, opts *inventory.StoreOp
 	run("ItemValidation", testItemValidation)
 	run("ItemsVersion", testItemsVersion)
 	run("Inventories", testInventories)
+	run("InventoryHeads", testInventoryHeads)
 	run("ConcurrentAdds", testConcurrentAdds)
 }
 
@@ -213,6 +214,71 @@ func testItemsVersion(t *testing.T, s inventory.Store) {
 			t.Errorf("%s: the items version stayed %d", change.name, before)
 		}
 		before = after
+	}
+}
+
+// testInventoryHeads checks that an inventory's version moves on with
+// every change to what its JSON shows, so a cache keyed by it is never
+// stale.
+func testInventoryHeads(t *testing.T, s inventory.Store) {
+	ctx := context.Background()
+	guitar := create(t, inventory.Item{Name: "Guitar", Weight: 2}, s.CreateItem)
+	piano := create(t, inventory.Item{Name: "Piano", Weight: 10}, s.CreateItem)
+	alice := create(t, inventory.Inventory{UserID: 1, Username: "alice", Items: []int64{guitar.ID}}, s.CreateInventory)
+	head := func(step string) inventory.InventoryHead {
+		t.Helper()
+		byID, err := s.InventoryHead(ctx, alice.ID)
+		if err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		byUser, err := s.InventoryHeadOfUser(ctx, byID.UserID)
+		if err != nil || byUser != byID || byID.ID != alice.ID {
+			t.Fatalf("%s: by id %+v, by user %+v %v: want the same head of inventory %d", step, byID, byUser, err, alice.ID)
+		}
+		return byID
+	}
+	before := head("created")
+	if before.UserID != 1 || before.Username != "alice" {
+		t.Errorf("created: got %+v, want alice's", before)
+	}
+	bob := int64(2)
+	for _, change := range []struct {
+		name string
+		fn   func() error
+	}{
+		{"add", func() error { return s.AddItems(ctx, alice.ID, piano.ID) }},
+		{"remove", func() error { return s.RemoveItems(ctx, alice.ID, piano.ID) }},
+		{"update items", func() error {
+			items := []int64{piano.ID}
+			_, err := s.UpdateInventory(ctx, alice.ID, inventory.InventoryChange{Items: &items})
+			return err
+		}},
+		{"move", func() error {
+			_, err := s.UpdateInventory(ctx, alice.ID, inventory.InventoryChange{UserID: &bob, Username: "bob"})
+			return err
+		}},
+		{"delete a held item", func() error { return s.DeleteItem(ctx, piano.ID) }},
+	} {
+		if err := change.fn(); err != nil {
+			t.Fatalf("%s: %v", change.name, err)
+		}
+		after := head(change.name)
+		if after.Version == before.Version {
+			t.Errorf("%s: the version stayed %d", change.name, before.Version)
+		}
+		before = after
+	}
+	if before.UserID != 2 || before.Username != "bob" {
+		t.Errorf("moved: got %+v, want bob's", before)
+	}
+	if err := s.DeleteInventory(ctx, alice.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.InventoryHead(ctx, alice.ID); !errors.Is(err, inventory.ErrInventoryNotFound) {
+		t.Errorf("head of a deleted inventory: got %v, want ErrInventoryNotFound", err)
+	}
+	if _, err := s.InventoryHeadOfUser(ctx, 2); !errors.Is(err, inventory.ErrInventoryNotFound) {
+		t.Errorf("head of a user without an inventory: got %v, want ErrInventoryNotFound", err)
 	}
 }
 
