@@ -91,8 +91,9 @@ func (s *SQLStore) rankOf(ctx context.Context, b Board, period int64, k key) (in
 	return ranks[0], nil
 }
 
-// Record reads a user's record with its exact rank, which costs a count of
-// the records before it (an index walk, in proportion to the rank).
+// Record reads a user's record with its exact rank, from the rank cache
+// (see the package's Ranks), or, for a period too big for it or on a
+// transaction, from a count of the records before it.
 func (s *SQLStore) Record(ctx context.Context, board string, userID int64, period *int64) (Record, error) {
 	b, p, err := s.resolve(ctx, board, period)
 	if err != nil {
