@@ -38,7 +38,7 @@
 // user), that costs in proportion to the rank, hundreds of milliseconds
 // in the middle of a million; so a [SQLStore] keeps a rank cache: the
 // order of each period it reads ranks of, in memory, built by its first
-// rank read from one scan of the index (about a second for a million
+// rank read from one scan of the index (1 to 3 seconds for a million
 // records) and bounded by [StoreOptions].RankCacheRecords and
 // RankCacheBoards. Every submit stamps its record with a change sequence
 // in the same statement, and every rank read first applies the records

@@ -162,8 +162,8 @@ type StoreOptions struct {
 	// RankCacheRecords bounds the records the store keeps in memory to
 	// answer ranks (Record, Records, Around) in microseconds, rather than
 	// by counting the records before one, which costs in proportion to
-	// the rank. A record costs about 80 bytes, so the default about 80
-	// MB; a period with more records is counted in SQL. Defaults to
+	// the rank. A record costs about 110 bytes, so the default about
+	// 110 MB; a period with more records is counted in SQL. Defaults to
 	// DefaultRankCacheRecords (1,000,000); negative turns the cache off.
 	// A store on a transaction or connection has no cache.
 	RankCacheRecords int
