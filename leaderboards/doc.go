@@ -33,12 +33,19 @@
 // Records are ranked by score, then subscore (both in the board's order),
 // then the time of the record (earlier first; a Best submit that is no
 // better does not change it), then the user id, so no two records share a
-// rank. A rank is exact: one more than the count of records before it,
-// counted on an index of (board, period, score, subscore, time, user).
-// That count walks the index from the top, so it costs in proportion to
-// the rank: microseconds near the top, tens of milliseconds for a record
-// in the middle of a million (see the benchmarks). Pages of the top are
-// keyset pages on the same index and cost the same at any depth.
+// rank. A rank is exact: one more than the count of records before it.
+// Counted in SQL, on the index of (board, period, score, subscore, time,
+// user), that costs in proportion to the rank, hundreds of milliseconds
+// in the middle of a million; so a [SQLStore] keeps a rank cache: the
+// order of each period it reads ranks of, in memory, built by its first
+// rank read from one scan of the index (1 to 3 seconds for a million
+// records) and bounded by [StoreOptions].RankCacheRecords and
+// RankCacheBoards. Every submit stamps its record with a change sequence
+// in the same statement, and every rank read first applies the records
+// changed since the cache last looked, in one indexed query, so a rank
+// is exact at the moment of the read whichever server process wrote; it
+// then costs a few microseconds in memory at any depth. Pages of the top
+// are keyset pages on the index and cost the same at any depth.
 //
 // # Submits
 //

@@ -61,22 +61,39 @@ func (s *SQLStore) read(ctx context.Context, b Board, period, user int64) (Recor
 	return r, nil
 }
 
-// rankOf counts the records before k exactly: it costs an index walk over
-// as many entries as the rank.
-func (s *SQLStore) rankOf(ctx context.Context, board string, period int64, k key) (int64, error) {
-	row, err := s.rank.QueryRow(ctx, s.db, board, period, k.score, k.subscore, k.at, k.user)
-	if err != nil {
-		return 0, fmt.Errorf("leaderboards: rank: %w", err)
+// ranks returns the exact ranks of keys in period of b: from the rank
+// cache, caught up with the database first, or else by counting in SQL
+// the records before each, an index walk in proportion to the rank.
+func (s *SQLStore) ranks(ctx context.Context, b Board, period int64, keys []key) ([]int64, error) {
+	if ranks, ok, err := s.cachedRanks(ctx, b, period, keys); ok || err != nil {
+		return ranks, err
 	}
-	var n int64
-	if err := row.Scan(&n); err != nil {
-		return 0, fmt.Errorf("leaderboards: rank: %w", err)
+	ranks := make([]int64, len(keys))
+	for i, k := range keys {
+		row, err := s.rank.QueryRow(ctx, s.db, b.ID, period, k.score, k.subscore, k.at, k.user)
+		if err != nil {
+			return nil, fmt.Errorf("leaderboards: rank: %w", err)
+		}
+		if err := row.Scan(&ranks[i]); err != nil {
+			return nil, fmt.Errorf("leaderboards: rank: %w", err)
+		}
+		ranks[i]++
 	}
-	return n + 1, nil
+	return ranks, nil
 }
 
-// Record reads a user's record with its exact rank, which costs a count of
-// the records before it (an index walk, in proportion to the rank).
+// rankOf is ranks of one key.
+func (s *SQLStore) rankOf(ctx context.Context, b Board, period int64, k key) (int64, error) {
+	ranks, err := s.ranks(ctx, b, period, []key{k})
+	if err != nil {
+		return 0, err
+	}
+	return ranks[0], nil
+}
+
+// Record reads a user's record with its exact rank, from the rank cache
+// (see the package's Ranks), or, for a period too big for it or on a
+// transaction, from a count of the records before it.
 func (s *SQLStore) Record(ctx context.Context, board string, userID int64, period *int64) (Record, error) {
 	b, p, err := s.resolve(ctx, board, period)
 	if err != nil {
@@ -86,7 +103,7 @@ func (s *SQLStore) Record(ctx context.Context, board string, userID int64, perio
 	if err != nil {
 		return Record{}, err
 	}
-	if r.Rank, err = s.rankOf(ctx, b.ID, p.ID, r.key(b.sign())); err != nil {
+	if r.Rank, err = s.rankOf(ctx, b, p.ID, r.key(b.sign())); err != nil {
 		return Record{}, err
 	}
 	return r, nil
@@ -125,10 +142,16 @@ func (s *SQLStore) Records(ctx context.Context, board string, userIDs []int64, p
 		return nil, fmt.Errorf("leaderboards: records: %w", err)
 	}
 	rows.Close()
+	keys := make([]key, len(records))
+	for i, r := range records {
+		keys[i] = r.key(sign)
+	}
+	ranks, err := s.ranks(ctx, b, p.ID, keys)
+	if err != nil {
+		return nil, err
+	}
 	for i := range records {
-		if records[i].Rank, err = s.rankOf(ctx, b.ID, p.ID, records[i].key(sign)); err != nil {
-			return nil, err
-		}
+		records[i].Rank = ranks[i]
 	}
 	slices.SortFunc(records, func(a, b Record) int { return int(a.Rank - b.Rank) })
 	return records, nil
@@ -187,7 +210,7 @@ func (s *SQLStore) Around(ctx context.Context, board string, userID int64, n int
 	}
 	sign := b.sign()
 	k := me.key(sign)
-	if me.Rank, err = s.rankOf(ctx, b.ID, p.ID, k); err != nil {
+	if me.Rank, err = s.rankOf(ctx, b, p.ID, k); err != nil {
 		return Page{}, err
 	}
 	rows, err := s.before.Query(ctx, s.db, b.ID, p.ID, k.score, k.subscore, k.at, k.user, n)

@@ -1,5 +1,7 @@
 package leaderboards
 
+import "strings"
+
 // The statements of records, in SQL both databases run as written ($N
 // parameters, which SQLite binds by number too; CASTs so PostgreSQL knows
 // each parameter's type wherever it stands).
@@ -16,19 +18,24 @@ package leaderboards
 // the version the store's cached copy has, so a submit that computed its
 // period or operator from a stale copy writes nothing, and the store reads
 // the board again; the WHERE of DO UPDATE is the operator's condition.
+//
+// A submit also stamps the record with its change sequence, seq, which
+// the rank cache reads (rankcache.go). That one expression differs between
+// the databases: the texts hold {seq} and {watermark}, which dialectSQL
+// fills in.
 const (
 	// $1 board, $2 board version, $3 period, $4 user, $5 username (NULL: keep),
 	// $6 rank_score, $7 rank_subscore, $8 metadata (NULL: keep), $9 now
 	// (Unix µs); incrSQL has $10, MaxScore.
 	insertHead = `INSERT INTO gamekit_leaderboard_records AS r
-		(board_id, period, user_id, username, rank_score, rank_subscore, metadata, updated_at)
+		(board_id, period, user_id, username, rank_score, rank_subscore, metadata, updated_at, seq)
 	SELECT id, CAST($3 AS BIGINT), CAST($4 AS BIGINT), COALESCE(CAST($5 AS VARCHAR(150)), ''), CAST($6 AS BIGINT), CAST($7 AS BIGINT),
-		COALESCE(CAST($8 AS TEXT), '{}'), CAST($9 AS BIGINT)
+		COALESCE(CAST($8 AS TEXT), '{}'), CAST($9 AS BIGINT), {seq}
 	FROM gamekit_leaderboards WHERE id = $1 AND version = $2
 	ON CONFLICT (board_id, period, user_id) DO UPDATE SET
 		username = CASE WHEN CAST($5 AS VARCHAR(150)) IS NULL THEN r.username ELSE excluded.username END,
 		metadata = CASE WHEN CAST($8 AS TEXT) IS NULL THEN r.metadata ELSE excluded.metadata END,
-		updated_at = excluded.updated_at,`
+		updated_at = excluded.updated_at, seq = excluded.seq,`
 
 	recordReturning = ` RETURNING ` + recordColumns
 
@@ -82,6 +89,47 @@ const (
 	ORDER BY rank_score DESC, rank_subscore DESC, updated_at DESC, user_id DESC
 	LIMIT $7`
 
+	// keysSQL is a page of the keys of at most $7 records after key
+	// ($3..$6), best first, read from the rank index alone: the build of a
+	// period's ranking.
+	keysSQL = `SELECT user_id, rank_score, rank_subscore, updated_at FROM gamekit_leaderboard_records
+	WHERE board_id = $1 AND period = $2 AND (rank_score, rank_subscore, updated_at, user_id) > ($3, $4, $5, $6)
+	ORDER BY rank_score, rank_subscore, updated_at, user_id
+	LIMIT $7`
+
+	// watermarkSQL is where a ranking built now starts reading changes
+	// (SQLite's takes board $1 and period $2, PostgreSQL's nothing).
+	watermarkSQL = `SELECT {watermark}`
+
+	// changesSQL is the keys of the records of period $2 of board $1
+	// changed from seq $3 on, and a row of user 0 whose rank_score is the
+	// next watermark, read in the same statement, so from one snapshot.
+	changesSQL = `SELECT user_id, rank_score, rank_subscore, updated_at FROM gamekit_leaderboard_records
+	WHERE board_id = $1 AND period = $2 AND seq >= $3
+	UNION ALL SELECT 0, {watermark}, 0, 0`
+
 	// recordColumns are what scanRecord reads, in its order.
 	recordColumns = `user_id, username, rank_score, rank_subscore, metadata, updated_at`
 )
+
+// The change sequence on each database. On PostgreSQL it is the id of the
+// writing transaction, and the watermark the oldest transaction still
+// running in the reading statement's snapshot: a transaction that commits
+// later has an id at least that. On SQLite, whose writers take turns, it
+// is one past the highest of the period, and so is the watermark.
+const (
+	pgSeq           = `txid_current()`
+	pgWatermark     = `txid_snapshot_xmin(txid_current_snapshot())`
+	sqliteSeq       = `(SELECT COALESCE(MAX(seq), 0) + 1 FROM gamekit_leaderboard_records WHERE board_id = $1 AND period = $3)`
+	sqliteWatermark = `(SELECT COALESCE(MAX(seq), 0) + 1 FROM gamekit_leaderboard_records WHERE board_id = $1 AND period = $2)`
+)
+
+// dialectSQL fills in text's change sequence for the database: pg for
+// PostgreSQL, else SQLite.
+func dialectSQL(text string, pg bool) string {
+	seq, watermark := sqliteSeq, sqliteWatermark
+	if pg {
+		seq, watermark = pgSeq, pgWatermark
+	}
+	return strings.NewReplacer("{seq}", seq, "{watermark}", watermark).Replace(text)
+}

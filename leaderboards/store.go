@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/storage"
@@ -66,6 +67,10 @@ const (
 	MaxAround     = 100
 	// MaxUsers is the most users Records reads at once.
 	MaxUsers = 100
+	// DefaultRankCacheRecords and DefaultRankCacheBoards bound a store's
+	// rank cache (StoreOptions).
+	DefaultRankCacheRecords = 1_000_000
+	DefaultRankCacheBoards  = 100
 )
 
 // Store is what the package's handlers need from storage. SQLStore is the
@@ -154,6 +159,18 @@ type StoreOptions struct {
 	// announced. Defaults to DefaultRankDepth (1000); negative turns rank
 	// events off.
 	RankDepth int
+	// RankCacheRecords bounds the records the store keeps in memory to
+	// answer ranks (Record, Records, Around) in microseconds, rather than
+	// by counting the records before one, which costs in proportion to
+	// the rank. A record costs about 110 bytes, so the default about
+	// 110 MB; a period with more records is counted in SQL. Defaults to
+	// DefaultRankCacheRecords (1,000,000); negative turns the cache off.
+	// A store on a transaction or connection has no cache.
+	RankCacheRecords int
+	// RankCacheBoards bounds the periods of boards whose ranks the store
+	// keeps, the least recently read dropped first. Defaults to
+	// DefaultRankCacheBoards (100).
+	RankCacheBoards int
 }
 
 // SQLStore is the Store on a bun database, SQLite or PostgreSQL.
@@ -172,7 +189,13 @@ type SQLStore struct {
 	mu     sync.RWMutex
 	boards map[string]Board
 
+	// ranks is the rank cache (rankcache.go), nil on a transaction or
+	// connection, whose store lives no longer than it, or when turned off.
+	rankCache *rankCache
+	pg        bool
+
 	best, set, incr, record, rank, rankWithin, after, before *storage.Statement
+	keys, watermark, changes                                 *storage.Statement
 }
 
 var _ Store = (*SQLStore)(nil)
@@ -202,12 +225,27 @@ func NewSQLStore(db bun.IDB, opts *StoreOptions) (*SQLStore, error) {
 	if o.RankDepth > 1_000_000 {
 		return nil, &gamekit.OptionError{Option: "leaderboards: StoreOptions.RankDepth", Value: o.RankDepth, Want: "a number of records up to 1000000, 0 for the default or -1 for none"}
 	}
+	if o.RankCacheBoards < 0 {
+		return nil, &gamekit.OptionError{Option: "leaderboards: StoreOptions.RankCacheBoards", Value: o.RankCacheBoards, Want: "a number of periods, or 0 for the default"}
+	}
+	pg := db.Dialect().Name() == dialect.PG
+	stmt := func(text string) *storage.Statement { return storage.NewStatement(dialectSQL(text, pg)) }
 	s := &SQLStore{db: db, publisher: o.Publisher, publishing: o.Publisher != nil, logger: o.Logger, now: o.Now,
-		topN: o.TopN, rankDepth: o.RankDepth, boards: map[string]Board{},
-		best: storage.NewStatement(bestSQL), set: storage.NewStatement(setSQL), incr: storage.NewStatement(incrSQL),
-		record: storage.NewStatement(recordSQL), rank: storage.NewStatement(rankSQL),
-		rankWithin: storage.NewStatement(rankWithinSQL),
-		after:      storage.NewStatement(afterSQL), before: storage.NewStatement(beforeSQL)}
+		topN: o.TopN, rankDepth: o.RankDepth, boards: map[string]Board{}, pg: pg,
+		best: stmt(bestSQL), set: stmt(setSQL), incr: stmt(incrSQL),
+		record: stmt(recordSQL), rank: stmt(rankSQL), rankWithin: stmt(rankWithinSQL),
+		after: stmt(afterSQL), before: stmt(beforeSQL),
+		keys: stmt(keysSQL), watermark: stmt(watermarkSQL), changes: stmt(changesSQL)}
+	if _, isDB := db.(*bun.DB); isDB && o.RankCacheRecords >= 0 {
+		records, boards := o.RankCacheRecords, o.RankCacheBoards
+		if records == 0 {
+			records = DefaultRankCacheRecords
+		}
+		if boards == 0 {
+			boards = DefaultRankCacheBoards
+		}
+		s.rankCache = newRankCache(records, boards)
+	}
 	if s.logger == nil {
 		s.logger = slog.Default()
 	}
@@ -379,6 +417,9 @@ func (s *SQLStore) forget(id string) {
 	s.mu.Lock()
 	delete(s.boards, id)
 	s.mu.Unlock()
+	if s.rankCache != nil {
+		s.rankCache.forget(id)
+	}
 }
 
 // cached returns the board from the cache, reading it on a miss.
