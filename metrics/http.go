@@ -16,7 +16,8 @@ import (
 // the package documentation).
 //
 // The route is the pattern of the ServeMux that routed the request, or
-// "unmatched" when none matched (the mux's own 404, 405, or redirect).
+// "unmatched" when none did: middleware answered before routing (a wrong
+// password), or the mux answered itself (its 404, 405, or redirect).
 // A method other than the standard ones counts as "OTHER". A websocket
 // upgrade counts as 101 once the connection is taken over, timed to then:
 // the handler runs as long as the connection does.
