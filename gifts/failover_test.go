@@ -90,11 +90,14 @@ func TestFailover(t *testing.T) {
 		expire()
 		time.Sleep(testLease / 3) // it takes over within a third of the lease
 		synctest.Wait()
-		if st := follower.Stats(); !st.Leader {
+		if st := follower.Stats(); !st.Leader || st.LeaseTaken != 1 || st.LeaseLost != 0 {
 			t.Fatalf("the follower did not take over: %+v", st)
 		}
 		caughtUp(t, follower)
 		stop(t, follower)
+		if st := follower.Stats(); st.Leader || st.LeaseTaken != 1 || st.LeaseLost != 1 {
+			t.Errorf("after Stop released the lease: got %+v, want it counted as lost", st)
+		}
 
 		want := span(fast(fastTick), follower.Stats().Tick)
 		checkTicks(t, db, "gifts", users, want)

@@ -95,6 +95,13 @@ type Options struct {
 	// their private channel, after the batch that gave it committed.
 	// Defaults to gamekit.Discard.
 	Publisher gamekit.Publisher
+
+	// OnTick, if set, is called with the scheduler's Stats after every
+	// tick it completes, on the scheduler's goroutine, so that a host can
+	// keep a histogram of tick durations (package metrics does): Stats
+	// alone shows only the last tick. It must return quickly. Defaults to
+	// nil.
+	OnTick func(Stats)
 }
 
 // Scheduler gives every player a gift every tick, exactly once per tick
@@ -132,6 +139,8 @@ type Scheduler struct {
 
 // Stats are a scheduler's figures, for metrics and health checks.
 type Stats struct {
+	// Schedule is the scheduler's Options.Name.
+	Schedule string
 	// Tick is the number of the last tick this scheduler completed, 0
 	// before the first; Key its grant key. Fired is when the tick fired,
 	// Finished when it was complete.
@@ -143,10 +152,18 @@ type Stats struct {
 	// took, lease bookkeeping and events included.
 	Users    int
 	Duration time.Duration
-	// Ticks is how many ticks this scheduler completed since Start.
-	Ticks int64
+	// Ticks is how many ticks this scheduler completed since Start, and
+	// UsersServed how many users they served in all.
+	Ticks       int64
+	UsersServed int64
 	// Leader is whether the scheduler held the lease when it last looked.
 	Leader bool
+	// LeaseTaken counts the times this scheduler took the lease (became
+	// the one that grants), LeaseLost the times it stopped holding it:
+	// it expired or another took it, or Stop released it. Both rising
+	// often on every process means leadership flaps: a lease too short
+	// for the database's latency, or a process stalling.
+	LeaseTaken, LeaseLost int64
 }
 
 // New returns a scheduler that grants through granter, keeping its lease
@@ -215,6 +232,7 @@ func New(db *bun.DB, granter Granter, opts *Options) (*Scheduler, error) {
 		clock:      clock{interval: o.Interval, schedule: o.Schedule},
 		log:        o.Logger,
 		publishing: publishing,
+		stats:      Stats{Schedule: o.Name},
 		lease:      newLease(db, o.Name, o.Holder, o.LeaseDuration),
 	}, nil
 }
@@ -356,8 +374,14 @@ func (s *Scheduler) run(ctx context.Context) {
 			s.log.Warn("gift heartbeat not withdrawn; it expires by itself", "schedule", s.opts.Name, "error", err)
 		}
 	}
+	released := s.leader
 	s.leader = false
-	s.setLeader(false)
+	s.statsMu.Lock()
+	s.stats.Leader = false
+	if released {
+		s.stats.LeaseLost++
+	}
+	s.statsMu.Unlock()
 }
 
 // retryAfter is how long the scheduler waits after an error before it
@@ -552,7 +576,12 @@ func (s *Scheduler) tick(ctx context.Context, tk tick) error {
 	s.stats.Tick, s.stats.Key, s.stats.Fired, s.stats.Finished = tk.n, key, tk.at, end.UTC()
 	s.stats.Users, s.stats.Duration = users, d
 	s.stats.Ticks++
+	s.stats.UsersServed += int64(users)
+	stats := s.stats
 	s.statsMu.Unlock()
+	if s.opts.OnTick != nil {
+		s.opts.OnTick(stats)
+	}
 	s.log.LogAttrs(ctx, slog.LevelInfo, "gift tick", slog.String("schedule", s.opts.Name),
 		slog.Int64("tick", tk.n), slog.Int("users", users), slog.Duration("duration", d),
 		slog.Duration("late", max(start.Sub(tk.fire), 0)))
@@ -601,7 +630,8 @@ func (s *Scheduler) noteClock(ctx context.Context, last, now time.Time) {
 // setLeader records whether the scheduler holds the lease, and logs a
 // change.
 func (s *Scheduler) setLeader(leader bool) {
-	if leader != s.leader {
+	changed := leader != s.leader
+	if changed {
 		s.leader = leader
 		if leader {
 			s.log.Info("gift lease taken", "schedule", s.opts.Name, "holder", s.opts.Holder, "term", s.lease.term)
@@ -611,6 +641,12 @@ func (s *Scheduler) setLeader(leader bool) {
 	}
 	s.statsMu.Lock()
 	s.stats.Leader = leader
+	switch {
+	case changed && leader:
+		s.stats.LeaseTaken++
+	case changed:
+		s.stats.LeaseLost++
+	}
 	s.statsMu.Unlock()
 }
 

@@ -26,7 +26,8 @@ func TestTenTicks(t *testing.T) {
 		const users = 7
 		seed(t, db, 1, users)
 		ev := &apitest.Events{}
-		s := start(t, db, newGranter(db, 3), gifts.Options{Publisher: ev})
+		var told []gifts.Stats // by OnTick, on the scheduler's goroutine; read after Stop
+		s := start(t, db, newGranter(db, 3), gifts.Options{Publisher: ev, OnTick: func(st gifts.Stats) { told = append(told, st) }})
 		bonus := start(t, db, newGranter(db, 3), gifts.Options{Name: "bonus", Interval: 20 * time.Second,
 			GiftName: "Bonus for {username}!", GiftWeight: 0.5})
 		time.Sleep(100*time.Second + time.Millisecond)
@@ -51,9 +52,12 @@ func TestTenTicks(t *testing.T) {
 			}
 		}
 		st := s.Stats()
-		if st.Tick != first+9 || st.Key != gifts.Key("gifts", first+9) || st.Users != users || st.Ticks != 10 ||
-			!st.Fired.Equal(epoch.Add(100*time.Second)) || st.Leader {
+		if st.Schedule != "gifts" || st.Tick != first+9 || st.Key != gifts.Key("gifts", first+9) || st.Users != users || st.Ticks != 10 ||
+			st.UsersServed != 10*users || !st.Fired.Equal(epoch.Add(100*time.Second)) || st.Leader || st.LeaseTaken != 1 || st.LeaseLost != 1 {
 			t.Errorf("stats: got %+v", st)
+		}
+		if len(told) != 10 || told[0].Tick != first || told[0].Ticks != 1 || told[0].Users != users || !told[0].Leader || told[9].Tick != first+9 {
+			t.Errorf("OnTick: got %+v, want the stats after each of the 10 ticks", told)
 		}
 	})
 }
@@ -119,8 +123,8 @@ func TestCrash(t *testing.T) {
 				g.after = nil
 				second := start(t, db, g, opts)
 				synctest.Wait()
-				want := gifts.Stats{Tick: tick, Key: gifts.Key("gifts", tick), Fired: epoch.Add(10 * time.Second),
-					Finished: epoch.Add(10 * time.Second), Users: users - 6, Ticks: 1, Leader: true}
+				want := gifts.Stats{Schedule: "gifts", Tick: tick, Key: gifts.Key("gifts", tick), Fired: epoch.Add(10 * time.Second),
+					Finished: epoch.Add(10 * time.Second), Users: users - 6, Ticks: 1, UsersServed: users - 6, Leader: true, LeaseTaken: 1}
 				ticks := []int64{tick}
 				if how == "cancelled" {
 					// A Stop that gave up left the lease to expire, as a

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,9 +23,11 @@ import (
 	"time"
 
 	"github.com/olahol/melody"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/internal/apitest"
+	"github.com/gamekit/gamekit/metrics"
 	"github.com/gamekit/gamekit/realtime"
 )
 
@@ -56,15 +59,26 @@ import (
 func BenchmarkFanout(b *testing.B) {
 	const clients = 1000
 	for _, window := range []int64{16, 1} {
-		b.Run(fmt.Sprintf("window=%d/hub", window), func(b *testing.B) {
-			hub := serveBenchHub(b)
-			proc := startBenchClients(b, benchClientConfig{
-				URL: hub.url, Clients: clients, FirstUser: 1, Subscribe: "players", Receivers: clients,
+		for _, withMetrics := range []bool{false, true} {
+			name := "hub"
+			if withMetrics {
+				name = "hub+metrics"
+			}
+			b.Run(fmt.Sprintf("window=%d/%s", window, name), func(b *testing.B) {
+				var hub *benchHub
+				if withMetrics {
+					hub = serveBenchHubWithMetrics(b)
+				} else {
+					hub = serveBenchHub(b)
+				}
+				proc := startBenchClients(b, benchClientConfig{
+					URL: hub.url, Clients: clients, FirstUser: 1, Subscribe: "players", Receivers: clients,
+				})
+				runPaced(b, proc, "players", window, func(ev benchEvent) error {
+					return hub.Publish(context.Background(), gamekit.Event{Channel: "players", Name: "moved", Data: ev})
+				})
 			})
-			runPaced(b, proc, "players", window, func(ev benchEvent) error {
-				return hub.Publish(context.Background(), gamekit.Event{Channel: "players", Name: "moved", Data: ev})
-			})
-		})
+		}
 		b.Run(fmt.Sprintf("window=%d/melody", window), func(b *testing.B) {
 			m, url := serveBenchMelody(b, func(m *melody.Melody) {
 				// The hub's configuration, but melody's own upgrader.
@@ -267,13 +281,63 @@ type benchHub struct {
 
 func serveBenchHub(b *testing.B) *benchHub {
 	b.Helper()
+	return serveBenchHubWith(b, &realtime.Options{})
+}
+
+// serveBenchHubWithMetrics is serveBenchHub with package metrics wired as
+// a host wires it (the publish hook, the hub's figures, the HTTP
+// middleware), and scraped ten times a second: far more often than
+// Prometheus would, so that the cost of metrics is not understated.
+func serveBenchHubWithMetrics(b *testing.B) *benchHub {
+	b.Helper()
+	reg := prometheus.NewRegistry()
+	m, err := metrics.New(reg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	hub := serveBenchHubWith(b, &realtime.Options{ObservePublish: m.ObservePublish}, m.HTTP)
+	if err := m.CollectHub(hub.Hub); err != nil {
+		b.Fatal(err)
+	}
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				if _, err := reg.Gather(); err != nil {
+					b.Error(err)
+				}
+			}
+		}
+	}()
+	b.Cleanup(func() {
+		close(stop)
+		<-done
+	})
+	return hub
+}
+
+// serveBenchHubWith serves a hub made with opts, behind userAuth and the
+// given middleware (outermost first).
+func serveBenchHubWith(b *testing.B, opts *realtime.Options, middleware ...func(http.Handler) http.Handler) *benchHub {
+	b.Helper()
 	// Every client connects from loopback.
-	hub, err := realtime.New(&realtime.Options{MaxConnsPerAddress: 1 << 20})
+	opts.MaxConnsPerAddress = 1 << 20
+	hub, err := realtime.New(opts)
 	if err != nil {
 		b.Fatal(err)
 	}
 	hub.Channel("players", realtime.Public)
-	srv := apitest.Serve(b, userAuth(hub))
+	h := userAuth(hub)
+	for _, mw := range slices.Backward(middleware) {
+		h = mw(h)
+	}
+	srv := apitest.Serve(b, h)
 	b.Cleanup(func() { // before srv.Close, registered earlier
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()

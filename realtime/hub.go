@@ -123,6 +123,13 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock of tickets and rate limits. Defaults to time.Now.
 	Now func() time.Time
+	// ObservePublish, if set, is told how long each of Publish's calls to
+	// the Broker took and whether it failed, so that a host can keep a
+	// histogram of broker latency (package metrics does). With LocalBroker
+	// the time includes delivery to this process's clients; with a broker
+	// on a shared service it is the round trip to it. It is called on
+	// the publisher's goroutine and must return quickly. Defaults to nil.
+	ObservePublish func(d time.Duration, err error)
 }
 
 // Hub is the realtime server: an http.Handler for websocket upgrades, a
@@ -327,7 +334,14 @@ func (h *Hub) Publish(ctx context.Context, e gamekit.Event) error {
 	if err != nil {
 		return fmt.Errorf("realtime: publish %s on %s: %w", e.Name, e.Channel, err)
 	}
-	_, err = h.opts.Broker.Publish(ctx, Message{Channel: e.Channel, Event: e.Name, Data: data})
+	m := Message{Channel: e.Channel, Event: e.Name, Data: data}
+	if observe := h.opts.ObservePublish; observe != nil {
+		start := time.Now()
+		_, err = h.opts.Broker.Publish(ctx, m)
+		observe(time.Since(start), err)
+		return err
+	}
+	_, err = h.opts.Broker.Publish(ctx, m)
 	return err
 }
 
@@ -528,6 +542,9 @@ type Stats struct {
 	Clients int
 	// Channels is how many channels have subscribers now.
 	Channels int
+	// Subscriptions is how many subscriptions are open now: a client
+	// subscribed to three channels holds three.
+	Subscriptions int
 	// Delivered counts the messages queued to clients since New.
 	Delivered int64
 	// SlowDisconnects counts the clients disconnected with
@@ -549,11 +566,17 @@ type Stats struct {
 	Lost int64
 }
 
-// Stats returns the hub's counters.
+// Stats returns the hub's counters. It takes the hub's lock for as long as
+// it counts the channels, so call it for a scrape or a page, not per
+// message.
 func (h *Hub) Stats() Stats {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	return Stats{Clients: len(h.clients), Channels: len(h.channels),
+	subs := 0
+	for _, ch := range h.channels {
+		subs += len(ch.subs)
+	}
+	return Stats{Clients: len(h.clients), Channels: len(h.channels), Subscriptions: subs,
 		Delivered: h.delivered.Load(), SlowDisconnects: h.slow.Load(), FloodDisconnects: h.flood.Load(), RefusedConnections: h.refused.Load(),
 		Recovered: h.recovered.Load(), Unrecovered: h.unrecovered.Load(), Lost: h.lostMessages.Load()}
 }

@@ -5,7 +5,7 @@
 //
 // Usage:
 //
-//	server [serve] [-addr :8000] [-db gamekit.db] [-demo=true] [-register=true] [-gift-interval 10s] [-log-requests all]
+//	server [serve] [-addr :8000] [-db gamekit.db] [-demo=true] [-register=true] [-gift-interval 10s] [-log-requests all] [-metrics-addr 127.0.0.1:9090]
 //	server migrate [-db ...]
 //	server createsuperuser -username NAME [-password PASSWORD] [-db ...]
 //	server changepassword -username NAME [-password PASSWORD] [-db ...]
@@ -16,6 +16,12 @@
 // wins. On a database without users, serve creates the demo content (an
 // admin whose password is GAMEKIT_PASSWORD, or else a generated one it
 // logs) and logs how to sign in.
+//
+// Prometheus metrics are off by default: -metrics-addr (GAMEKIT_METRICS_ADDR)
+// serves them at /metrics on a listener of their own, never on the game's
+// address, so that only the operator's scraper reaches them. Give it a
+// private address (127.0.0.1:9090, or one on the private network the
+// scraper is on).
 package main
 
 import (
@@ -59,6 +65,7 @@ type config struct {
 	register     bool
 	giftInterval time.Duration
 	logRequests  string
+	metricsAddr  string
 	username     string
 	password     string
 }
@@ -91,6 +98,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fs.BoolVar(&cfg.register, "register", true, "let anyone register an account")
 		fs.DurationVar(&cfg.giftInterval, "gift-interval", gifts.DefaultInterval, "give every player a gift this often (0 turns gifts off)")
 		fs.StringVar(&cfg.logRequests, "log-requests", logAll, "which requests to log: all, errors (answered 400 or above) or none")
+		fs.StringVar(&cfg.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at /metrics on this address of their own, kept private (e.g. 127.0.0.1:9090); empty: no metrics")
 	case "migrate":
 	case "createsuperuser":
 		fs.StringVar(&cfg.username, "username", "", "the new admin's username (required)")

@@ -86,6 +86,7 @@ type backend struct {
 	players   *players.SQLStore
 	hub       *realtime.Hub
 	gifts     *gifts.Scheduler // nil when gifts are off
+	metrics   *serverMetrics   // nil when metrics are off
 	handler   http.Handler
 	log       *slog.Logger
 	// accountOpts make an Accounts on a transaction (the demo content's)
@@ -96,11 +97,15 @@ type backend struct {
 // newBackend wires the packages together. Every package that announces
 // changes publishes through the realtime hub. Call stop when done.
 func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts accounts.Options) (*backend, error) {
-	hub, err := realtime.New(&realtime.Options{Logger: logger})
+	sm, err := newServerMetrics(cfg.metricsAddr)
 	if err != nil {
 		return nil, err
 	}
-	b := &backend{db: db, hub: hub, log: logger}
+	hub, err := realtime.New(&realtime.Options{Logger: logger, ObservePublish: sm.observePublish()})
+	if err != nil {
+		return nil, err
+	}
+	b := &backend{db: db, hub: hub, log: logger, metrics: sm}
 	if b.inventory, err = inventory.NewSQLStore(db, nil); err != nil {
 		return nil, err
 	}
@@ -159,7 +164,7 @@ func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts account
 		return nil, fmt.Errorf("-gift-interval %s: must not be negative", cfg.giftInterval)
 	}
 	if cfg.giftInterval > 0 {
-		b.gifts, err = gifts.New(db, b.inventory, &gifts.Options{Interval: cfg.giftInterval, Logger: logger, Publisher: hub})
+		b.gifts, err = gifts.New(db, b.inventory, &gifts.Options{Interval: cfg.giftInterval, Logger: logger, Publisher: hub, OnTick: sm.onTick()})
 		if err != nil {
 			return nil, err
 		}
@@ -189,7 +194,10 @@ func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts account
 	mux.Handle("/ws", hub)
 	mux.HandleFunc("GET /healthz", b.healthz)
 	mux.Handle("/", web.Handler())
-	if b.handler, err = logRequests(logger, cfg.logRequests, b.accounts.Middleware(mux)); err != nil {
+	if b.handler, err = logRequests(logger, cfg.logRequests, sm.instrument(b.accounts.Middleware, mux)); err != nil {
+		return nil, err
+	}
+	if err := sm.collect(hub, b.gifts); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -265,6 +273,12 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	if err != nil {
 		return err
 	}
+	stopMetrics, err := b.metrics.listen(cfg.metricsAddr, logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopMetrics()
 	srv := &http.Server{
 		Handler:           b.handler,
 		ReadHeaderTimeout: 10 * time.Second,
