@@ -5,7 +5,7 @@
 //
 // Usage:
 //
-//	server [serve] [-addr :8000] [-db gamekit.db] [-demo=true] [-register=true] [-gift-interval 10s]
+//	server [serve] [-addr :8000] [-db gamekit.db] [-demo=true] [-register=true] [-gift-interval 10s] [-redis redis://...]
 //	server migrate [-db ...]
 //	server createsuperuser -username NAME [-password PASSWORD] [-db ...]
 //	server changepassword -username NAME [-password PASSWORD] [-db ...]
@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/gamekit/gamekit/gifts"
+	"github.com/gamekit/gamekit/realtime/redisbroker"
 )
 
 func main() {
@@ -56,6 +57,8 @@ type config struct {
 	demo         bool
 	register     bool
 	giftInterval time.Duration
+	redis        string // a redis:// URL joins a cluster (cluster.go)
+	redisPrefix  string
 	username     string
 	password     string
 }
@@ -87,6 +90,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fs.BoolVar(&cfg.demo, "demo", true, "create demo content (items, a monster, an admin) in a database without users")
 		fs.BoolVar(&cfg.register, "register", true, "let anyone register an account")
 		fs.DurationVar(&cfg.giftInterval, "gift-interval", gifts.DefaultInterval, "give every player a gift this often (0 turns gifts off)")
+		fs.StringVar(&cfg.redis, "redis", "", "a redis://host:port/db URL: share channels, tickets and presence with every server on it and on -db (default: in process)")
+		fs.StringVar(&cfg.redisPrefix, "redis-prefix", redisbroker.DefaultPrefix, "the prefix of this game's keys in Redis, so several games can share one")
 	case "migrate":
 	case "createsuperuser":
 		fs.StringVar(&cfg.username, "username", "", "the new admin's username (required)")

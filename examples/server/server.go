@@ -85,6 +85,7 @@ type backend struct {
 	monsters  *enemies.SQLStore
 	players   *players.SQLStore
 	hub       *realtime.Hub
+	cluster   *cluster         // the hub's broker, when other processes share it
 	gifts     *gifts.Scheduler // nil when gifts are off
 	handler   http.Handler
 	log       *slog.Logger
@@ -96,11 +97,16 @@ type backend struct {
 // newBackend wires the packages together. Every package that announces
 // changes publishes through the realtime hub. Call stop when done.
 func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts accounts.Options) (*backend, error) {
-	hub, err := realtime.New(&realtime.Options{Logger: logger})
+	cl, err := joinCluster(cfg.redis, cfg.redisPrefix, logger)
 	if err != nil {
 		return nil, err
 	}
-	b := &backend{db: db, hub: hub, log: logger}
+	hub, err := realtime.New(&realtime.Options{Logger: logger, Broker: cl.hubBroker()})
+	if err != nil {
+		cl.close()
+		return nil, err
+	}
+	b := &backend{db: db, hub: hub, cluster: cl, log: logger}
 	if b.inventory, err = inventory.NewSQLStore(db, nil); err != nil {
 		return nil, err
 	}
@@ -188,7 +194,8 @@ func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts account
 
 // stop finishes the gift tick in progress and releases the lease, then
 // closes every websocket (with 1001), so the last tick's events are still
-// delivered. The database is the caller's to close, after.
+// delivered, then the Redis broker and client, if any. The database is the
+// caller's to close, after.
 func (b *backend) stop(ctx context.Context) error {
 	var errs []error
 	if b.gifts != nil {
@@ -198,6 +205,9 @@ func (b *backend) stop(ctx context.Context) error {
 	}
 	if err := b.hub.Close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("close websockets: %w", err))
+	}
+	if err := b.cluster.close(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
