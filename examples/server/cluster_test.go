@@ -18,9 +18,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gamekit/gamekit/internal/apitest"
+	"github.com/gamekit/gamekit/internal/browsertest"
 	"github.com/gamekit/gamekit/storage"
 	"github.com/gamekit/gamekit/storage/storagetest"
 )
@@ -598,4 +600,50 @@ func TestClusterGiftFailover(t *testing.T) {
 	if untold > 1 {
 		t.Errorf("alice has gifts of ticks %v, was told of %v", mine, told)
 	}
+}
+
+// The live page on two servers: alice's tab on A, bob's on B. A move in
+// alice's tab shows in bob's; then B crashes (kill -9) and starts again on
+// its port while alice moves: bob's tab reconnects to the new B, resumes
+// the players channel from the last event it saw ("since"), and shows the
+// move made while B was down, from the channel's history, without
+// reloading the list.
+func TestBrowserCluster(t *testing.T) {
+	base := newClusterBase(t)
+	a := startProcess(t, base, "A", "-gift-interval", "0")
+	b := startProcess(t, base, "B", "-gift-interval", "0")
+	br := browsertest.New(t) // after the servers, so it closes first
+	alice, bob := br.Tab(t), br.Tab(t)
+	signInWithForm(t, alice, a.url(), "alice", true)
+	signInWithForm(t, bob, b.url(), "bob", true)
+
+	waitFor(t, alice, pageWait, `#players li[data-own="true"] [data-move="right"]`)
+	id := browsertest.Eval[string](t, alice, `document.querySelector('#players li[data-own="true"]').dataset.playerId`)
+	player := fmt.Sprintf(`#players li[data-player-id=%q]`, id)
+	at := func(x int) string { return fmt.Sprintf(`%s[data-x="%d"][data-y="0"]`, player, x) }
+	right := func() {
+		t.Helper()
+		browsertest.Do(t, alice, chromedp.Click(chromedp.CSS(player+` [data-move="right"]`)))
+	}
+	waitFor(t, bob, pageWait, at(0))
+
+	right()
+	waitFor(t, bob, liveWait, at(1))
+
+	b.kill()
+	waitUntil(t, bob, pageWait, `document.querySelector("#status").dataset.state === "reconnecting"`)
+	right() // on A, while B is down
+	waitFor(t, alice, liveWait, at(2))
+	b.start()
+	waitFor(t, bob, pageWait, `#feed li[data-channel="connection"][data-event="open"]`)
+	waitFor(t, bob, pageWait, at(2))
+	for _, event := range []string{"reload", "gap"} {
+		if n := browsertest.Eval[int](t, bob, `document.querySelectorAll('#feed li[data-event="`+event+`"]').length`); n != 0 {
+			t.Errorf("bob's feed has %d %q entries: the page did not resume, it reloaded", n, event)
+		}
+	}
+	// And live again through the new B.
+	right()
+	waitFor(t, bob, liveWait, at(3))
+	browsertest.Screenshot(t, bob, "bob-after-restart")
 }
