@@ -221,8 +221,11 @@ func TestBrowserReconnects(t *testing.T) {
 		waitFor(t, tab, pageWait, `#feed li[data-channel="connection"][data-event="closed"]`)
 		waitFor(t, tab, pageWait, `#feed li[data-channel="connection"][data-event="open"]`)
 		waitFor(t, tab, pageWait, `#status[data-state="open"]`)
-		// The list is reloaded after a reconnection: wait for that, so
-		// what follows is seen through the new subscription alone.
+		// The new server's channels start a new epoch (its broker is
+		// new), so the pages cannot resume and reload the list: wait for
+		// that, so what follows is seen through the new subscription
+		// alone.
+		waitFor(t, tab, pageWait, `#feed li[data-channel="connection"][data-event="reload"]`)
 		waitFor(t, tab, pageWait, `#players[aria-busy="false"]`)
 	}
 	if got := browsertest.Eval[string](t, bob, `document.querySelector('#feed li[data-event="closed"]').textContent`); !strings.Contains(got, "going away") {

@@ -5,7 +5,8 @@
 //
 // Usage:
 //
-//	server [serve] [-addr :8000] [-db gamekit.db] [-demo=true] [-register=true] [-gift-interval 10s] [-log-requests all] [-metrics-addr 127.0.0.1:9090]
+//	server [serve] [-addr :8000] [-db gamekit.db] [-demo=true] [-register=true] [-gift-interval 10s]
+//	       [-log-requests all] [-metrics-addr 127.0.0.1:9090] [-redis redis://...]
 //	server migrate [-db ...]
 //	server createsuperuser -username NAME [-password PASSWORD] [-db ...]
 //	server changepassword -username NAME [-password PASSWORD] [-db ...]
@@ -39,6 +40,7 @@ import (
 	"time"
 
 	"github.com/gamekit/gamekit/gifts"
+	"github.com/gamekit/gamekit/realtime/redisbroker"
 )
 
 func main() {
@@ -66,6 +68,8 @@ type config struct {
 	giftInterval time.Duration
 	logRequests  string
 	metricsAddr  string
+	redis        string // a redis:// URL joins a cluster (cluster.go)
+	redisPrefix  string
 	username     string
 	password     string
 }
@@ -99,6 +103,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fs.DurationVar(&cfg.giftInterval, "gift-interval", gifts.DefaultInterval, "give every player a gift this often (0 turns gifts off)")
 		fs.StringVar(&cfg.logRequests, "log-requests", logAll, "which requests to log: all, errors (answered 400 or above) or none")
 		fs.StringVar(&cfg.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at /metrics on this address of their own, kept private (e.g. 127.0.0.1:9090); empty: no metrics")
+		fs.StringVar(&cfg.redis, "redis", "", "a redis://host:port/db URL: share channels, tickets and presence with every server on it and on -db (default: in process)")
+		fs.StringVar(&cfg.redisPrefix, "redis-prefix", redisbroker.DefaultPrefix, "the prefix of this game's keys in Redis, so several games can share one")
 	case "migrate":
 	case "createsuperuser":
 		fs.StringVar(&cfg.username, "username", "", "the new admin's username (required)")

@@ -244,7 +244,8 @@ func TestFailedFirstStartIsCompleted(t *testing.T) {
 }
 
 // The startup log says where to point a browser and which file holds the
-// data, wherever the server was started.
+// data, wherever the server was started, and that realtime is in process
+// without -redis.
 func TestStartupLog(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
@@ -258,6 +259,7 @@ func TestStartupLog(t *testing.T) {
 		"page=http://" + s.addr + "/ ",
 		"admin=http://" + s.addr + "/admin/ ",
 		"db=" + abs,
+		"realtime in process",
 	} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("the log does not have %s:\n%s", want, logs)

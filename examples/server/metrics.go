@@ -15,6 +15,7 @@ import (
 	"github.com/gamekit/gamekit/gifts"
 	"github.com/gamekit/gamekit/metrics"
 	"github.com/gamekit/gamekit/realtime"
+	"github.com/gamekit/gamekit/realtime/redisbroker"
 )
 
 // serverMetrics are the server's Prometheus metrics: gamekit's, Go's
@@ -65,14 +66,23 @@ func (sm *serverMetrics) onTick() func(gifts.Stats) {
 	return sm.m.ObserveTick
 }
 
-// collect reads the hub's and the scheduler's (nil when gifts are off)
-// figures at every scrape.
-func (sm *serverMetrics) collect(hub *realtime.Hub, sched *gifts.Scheduler) error {
+// collect reads the hub's, the Redis broker's (nil without -redis) and the
+// scheduler's (nil when gifts are off) figures at every scrape.
+func (sm *serverMetrics) collect(hub *realtime.Hub, broker *redisbroker.Broker, sched *gifts.Scheduler) error {
 	if sm == nil {
 		return nil
 	}
 	if err := sm.m.CollectHub(hub); err != nil {
 		return err
+	}
+	if broker != nil {
+		err := sm.m.CollectBroker(func() metrics.BrokerStats {
+			s := broker.Stats()
+			return metrics.BrokerStats{Reconnects: s.Reconnects, Overflows: s.Overflows}
+		})
+		if err != nil {
+			return err
+		}
 	}
 	if sched != nil {
 		return sm.m.CollectGifts(sched)

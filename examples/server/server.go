@@ -85,6 +85,7 @@ type backend struct {
 	monsters  *enemies.SQLStore
 	players   *players.SQLStore
 	hub       *realtime.Hub
+	cluster   *cluster         // the hub's broker, when other processes share it
 	gifts     *gifts.Scheduler // nil when gifts are off
 	metrics   *serverMetrics   // nil when metrics are off
 	handler   http.Handler
@@ -101,11 +102,16 @@ func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts account
 	if err != nil {
 		return nil, err
 	}
-	hub, err := realtime.New(&realtime.Options{Logger: logger, ObservePublish: sm.observePublish()})
+	cl, err := joinCluster(cfg.redis, cfg.redisPrefix, logger)
 	if err != nil {
 		return nil, err
 	}
-	b := &backend{db: db, hub: hub, log: logger, metrics: sm}
+	hub, err := realtime.New(&realtime.Options{Logger: logger, Broker: cl.hubBroker(), ObservePublish: sm.observePublish()})
+	if err != nil {
+		cl.close()
+		return nil, err
+	}
+	b := &backend{db: db, hub: hub, cluster: cl, log: logger, metrics: sm}
 	if b.inventory, err = inventory.NewSQLStore(db, nil); err != nil {
 		return nil, err
 	}
@@ -197,7 +203,7 @@ func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts account
 	if b.handler, err = logRequests(logger, cfg.logRequests, sm.instrument(b.accounts.Middleware, mux)); err != nil {
 		return nil, err
 	}
-	if err := sm.collect(hub, b.gifts); err != nil {
+	if err := sm.collect(hub, cl.broker, b.gifts); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -205,7 +211,8 @@ func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts account
 
 // stop finishes the gift tick in progress and releases the lease, then
 // closes every websocket (with 1001), so the last tick's events are still
-// delivered. The database is the caller's to close, after.
+// delivered, then the Redis broker and client, if any. The database is the
+// caller's to close, after.
 func (b *backend) stop(ctx context.Context) error {
 	var errs []error
 	if b.gifts != nil {
@@ -215,6 +222,9 @@ func (b *backend) stop(ctx context.Context) error {
 	}
 	if err := b.hub.Close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("close websockets: %w", err))
+	}
+	if err := b.cluster.close(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -52,7 +52,14 @@ type FrameError struct {
 // succeeds; DialStatus is for upgrades meant to fail.
 func Dial(t testing.TB, srv *Server, path, authorization string) *WS {
 	t.Helper()
-	ws, status, err := dial(srv, path, authorization)
+	return DialURL(t, srv.URL, path, authorization)
+}
+
+// DialURL is Dial to the server at base ("http://127.0.0.1:8001"), for a
+// test that runs its servers as processes.
+func DialURL(t testing.TB, base, path, authorization string) *WS {
+	t.Helper()
+	ws, status, err := dial(base, path, authorization)
 	if err != nil {
 		t.Fatalf("dial %s: status %d: %v", path, status, err)
 	}
@@ -64,7 +71,13 @@ func Dial(t testing.TB, srv *Server, path, authorization string) *WS {
 // status and body of the refusal.
 func DialStatus(t testing.TB, srv *Server, path, authorization string) (int, string) {
 	t.Helper()
-	ws, status, err := dial(srv, path, authorization)
+	return DialStatusURL(t, srv.URL, path, authorization)
+}
+
+// DialStatusURL is DialStatus to the server at base.
+func DialStatusURL(t testing.TB, base, path, authorization string) (int, string) {
+	t.Helper()
+	ws, status, err := dial(base, path, authorization)
 	if err == nil {
 		ws.Close()
 		t.Fatalf("dial %s: upgraded, want a refusal", path)
@@ -82,12 +95,12 @@ type badHandshake struct {
 	body string
 }
 
-func dial(srv *Server, path, authorization string) (*websocket.Conn, int, error) {
+func dial(base, path, authorization string) (*websocket.Conn, int, error) {
 	header := http.Header{}
 	if authorization != "" {
 		header.Set("Authorization", authorization)
 	}
-	url := "ws" + strings.TrimPrefix(srv.URL, "http") + path
+	url := "ws" + strings.TrimPrefix(base, "http") + path
 	ws, resp, err := websocket.DefaultDialer.Dial(url, header)
 	if resp == nil {
 		return ws, 0, err

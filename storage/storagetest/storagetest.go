@@ -84,6 +84,16 @@ func Open(t testing.TB, kind Kind, sets ...*migrate.Migrations) *bun.DB {
 	return db
 }
 
+// PostgresDSN creates a schema of its own for the test on the server named
+// by GAMEKIT_TEST_POSTGRES, dropped when the test ends, and returns a DSN
+// whose connections use it: for a test that hands the database to
+// processes of its own (servers it starts). It skips the test when the
+// variable is unset. The schema is empty; whoever opens it migrates it.
+func PostgresDSN(t testing.TB) string {
+	t.Helper()
+	return postgresSchema(t)
+}
+
 // postgresSchema creates a schema of its own for the test and returns a DSN
 // whose connections use it, so tests running in parallel never see each
 // other's rows.

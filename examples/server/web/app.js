@@ -43,6 +43,7 @@ let me = null; // {id, username}
 const players = new Map(); // id → {id, user, position_x, position_y}
 let loadGeneration = 0;
 let queued = null; // players events that arrived while the list was loading
+let playersLoaded = false; // the list was loaded since signing in
 
 // ---- Accounts -------------------------------------------------------------
 
@@ -141,6 +142,7 @@ function stop() {
   sessionStorage.removeItem(SESSION_KEY);
   players.clear();
   queued = null;
+  playersLoaded = false;
   el.players.replaceChildren();
   el.board.replaceChildren();
   el.feed.replaceChildren();
@@ -164,6 +166,16 @@ function start(s) {
       addFeed("connection", "gap", `Missed events on ${channel}; reloading.`);
       if (channel === "players") loadPlayers();
     },
+    // After a reconnection the client resumes every channel where it
+    // stopped, so the moves made meanwhile arrive as events; only when
+    // the server no longer has them is the list reloaded. The feed
+    // channels have no state to reload.
+    onReload: ({ channel, reason }) => {
+      if (connection !== kit || channel !== "players") return;
+      const why = reason === "lost" ? "Some moves were lost" : "The moves made while disconnected are gone";
+      addFeed("connection", "reload", `${why}; reloading the players.`);
+      loadPlayers();
+    },
   });
   kit = connection;
   connection.subscribe("players", onPlayerEvent);
@@ -172,7 +184,7 @@ function start(s) {
 
 async function opened(connection, { user, reconnected }) {
   if (connection !== kit) return;
-  if (reconnected) addFeed("connection", "open", "Reconnected; reloading the players.");
+  if (reconnected) addFeed("connection", "open", "Reconnected; catching up.");
   if (!me) {
     me = user || (await whoAmI());
     if (connection !== kit) return;
@@ -184,7 +196,10 @@ async function opened(connection, { user, reconnected }) {
         .catch((err) => addFeed("connection", "error", `Your private channel: ${err.message}`));
     }
   }
-  loadPlayers();
+  // The first connection loads the list; later ones resume where it
+  // stopped (see onReload), unless it never loaded.
+  if (reconnected && playersLoaded) render();
+  else loadPlayers();
 }
 
 // whoAmI finds the user's id when the ticket did not carry it: a player's
@@ -229,6 +244,7 @@ async function loadPlayers() {
     players.clear();
     for (const p of list || []) players.set(p.id, p);
     for (const [event, data] of held) applyPlayerEvent(event, data);
+    playersLoaded = true;
   } catch (err) {
     if (generation === loadGeneration) addFeed("connection", "error", `Loading the players: ${err.message}`);
   } finally {

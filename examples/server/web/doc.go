@@ -17,7 +17,9 @@
 // from "/gamekit.js": it trades a bearer token for a single-use ticket,
 // connects to /ws, matches replies to requests, keeps subscriptions across
 // reconnections (with exponential backoff and jitter, and a fresh ticket each
-// time), reports gaps in a channel's sequence numbers, and says in words why
+// time) and resumes each channel where it stopped ("since"), tells the page
+// to reload a channel's state only when the server cannot send what was
+// missed, reports gaps in a channel's sequence numbers, and says in words why
 // a connection closed. Its header comment documents the API.
 //
 // # Serving

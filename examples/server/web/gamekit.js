@@ -8,8 +8,9 @@
 //     import { GameKit } from "/gamekit.js";
 //
 //     const kit = new GameKit({
-//       token,                                      // from POST /api/auth/token/
-//       onOpen: ({ user, reconnected }) => load(),  // (re)load state on every connection
+//       token,                                          // from POST /api/auth/token/
+//       onOpen: ({ reconnected }) => reconnected || load(),
+//       onReload: ({ channel }) => load(),              // events were lost: reload
 //       onStatus: (s) => (statusLine.textContent = s.message),
 //     });
 //     await kit.subscribe("players", (event, data, seq) => show(event, data));
@@ -50,11 +51,24 @@
 // subscribe(channel, handler) calls handler(event, data, seq) for every
 // event on the channel, and returns a Promise settled by the server's answer
 // to the (first) subscription; unsubscribe(channel, handler) stops it.
-// Events carry a per-channel sequence number: when one is skipped within a
-// connection, onGap({channel, expected, got}) is called (by default it logs
-// a warning). A new connection starts counting afresh, and onOpen tells the
-// page it is a reconnection, so the page reloads its state either way: it
-// may have missed events while disconnected.
+// Events carry a per-channel sequence number: when one is skipped,
+// onGap({channel, expected, got}) is called (by default it logs a warning).
+//
+// # Resuming
+//
+// The client keeps each channel's position, position(channel): the
+// {epoch, seq} of the last event it delivered, or of the subscribe reply
+// before any. After a reconnection it subscribes again with "since" that
+// position, and the server (any process of a cluster) sends the events
+// missed meanwhile, in order, before live ones; an event delivered once is
+// never delivered again. When the server cannot ("recovered": false: the
+// events are no longer kept, or the channel's history was lost), or later
+// sends a "lost" notice, or there was no position to resume from, the
+// client moves to the position the server gave and calls
+// onReload({channel, reason, position}), reason "not_recovered" or "lost":
+// the page reloads that channel's state (over the HTTP API, or a route).
+// So a page loads its state on the first connection, and again only when
+// told to.
 
 // CLOSE_CODES says, for each websocket close code the client knows, whether
 // to reconnect and what to tell a person. Codes not listed reconnect, with
@@ -91,6 +105,7 @@ export class GameKitError extends Error {
 //   onStatus({state, message, name, code, retryIn, fatal})
 //                   state is "connecting", "open", "reconnecting" or "closed"
 //   onGap({channel, expected, got})             a sequence number was skipped
+//   onReload({channel, reason, position})       reload the channel's state
 //   requestTimeout  ms to wait for a reply; defaults to 10000
 //   backoff         {base, max} in ms; defaults to {base: 500, max: 30000}:
 //                   the n-th retry in a row waits between half and all of
@@ -111,10 +126,9 @@ export class GameKit {
   #stableTimer = null;
   #nextID = 1;
   #pending = new Map(); // request id → {resolve, reject, timer}
-  #subs = new Map(); // channel → {handlers, ready, settle}
-  #lastSeq = new Map(); // channel → last seq seen on this connection
+  #subs = new Map(); // channel → {handlers, ready, settle, position: {epoch, seq} | null, sent}
 
-  constructor({ token, origin = location.origin, onOpen, onStatus, onGap, requestTimeout = 10000, backoff = {} } = {}) {
+  constructor({ token, origin = location.origin, onOpen, onStatus, onGap, onReload, requestTimeout = 10000, backoff = {} } = {}) {
     if (!token) throw new TypeError("GameKit: a token is required");
     this.#token = token;
     this.#origin = origin;
@@ -122,6 +136,7 @@ export class GameKit {
       onOpen: onOpen || (() => {}),
       onStatus: onStatus || (() => {}),
       onGap: onGap || ((gap) => console.warn("gamekit: missed events on", gap.channel, gap)),
+      onReload: onReload || ((r) => console.warn("gamekit: reload the state of", r.channel, r)),
     };
     this.#requestTimeout = requestTimeout;
     this.#backoff = { base: 500, max: 30000, ...backoff };
@@ -152,7 +167,7 @@ export class GameKit {
   subscribe(channel, handler) {
     let sub = this.#subs.get(channel);
     if (!sub) {
-      sub = { handlers: new Set() };
+      sub = { handlers: new Set(), position: null, sent: false };
       sub.ready = new Promise((resolve, reject) => (sub.settle = { resolve, reject }));
       sub.ready.catch(() => {}); // a caller who does not await it is not an unhandled rejection
       this.#subs.set(channel, sub);
@@ -170,7 +185,6 @@ export class GameKit {
     if (handler) sub.handlers.delete(handler);
     if (handler && sub.handlers.size > 0) return Promise.resolve();
     this.#subs.delete(channel);
-    this.#lastSeq.delete(channel);
     if (!this.connected) return Promise.resolve();
     return this.#call({ verb: "unsubscribe", channel }).then(() => undefined);
   }
@@ -189,11 +203,22 @@ export class GameKit {
     this.#status({ state: "closed", name: "closed", message: "Disconnected.", fatal: false });
   }
 
+  // position is the {epoch, seq} of the last event of channel this client
+  // delivered (or of its subscribe reply), or null before the reply.
+  position(channel) {
+    const sub = this.#subs.get(channel);
+    return sub && sub.position ? { ...sub.position } : null;
+  }
+
   #status(s) {
+    this.#hook("onStatus", s);
+  }
+
+  #hook(name, arg) {
     try {
-      this.#hooks.onStatus(s);
+      this.#hooks[name](arg);
     } catch (err) {
-      console.error("gamekit: onStatus:", err);
+      console.error(`gamekit: ${name}:`, err);
     }
   }
 
@@ -255,17 +280,12 @@ export class GameKit {
     if (ws !== this.#ws) return;
     const reconnected = this.#opened;
     this.#opened = true;
-    this.#lastSeq.clear();
     // Only a connection that stays up resets the backoff: a server that
     // accepts and at once closes (4000, say) is not hammered.
     this.#stableTimer = setTimeout(() => (this.#attempt = 0), 5000);
     for (const [channel, sub] of this.#subs) this.#sendSubscribe(channel, sub);
     this.#status({ state: "open", message: "Connected." });
-    try {
-      this.#hooks.onOpen({ user: this.#user, reconnected });
-    } catch (err) {
-      console.error("gamekit: onOpen:", err);
-    }
+    this.#hook("onOpen", { user: this.#user, reconnected });
   }
 
   #onClose(ws, ev) {
@@ -297,9 +317,27 @@ export class GameKit {
     this.#retryTimer = setTimeout(() => this.#connect(), delay);
   }
 
+  // sendSubscribe subscribes, resuming from the channel's position when it
+  // has one. The reply comes before the events it announces, so it is
+  // handled before them.
   #sendSubscribe(channel, sub) {
-    this.#call({ verb: "subscribe", channel }).then(
-      () => sub.settle.resolve(),
+    const since = sub.position;
+    const again = sub.sent; // a subscription is being made again, after a reconnection
+    sub.sent = true;
+    const msg = { verb: "subscribe", channel };
+    if (since) msg.since = { ...since };
+    this.#call(msg).then(
+      (reply) => {
+        if (this.#subs.get(channel) !== sub) return; // unsubscribed meanwhile
+        const now = reply && typeof reply.epoch === "string" ? { epoch: reply.epoch, seq: reply.seq } : null;
+        if (since && reply && reply.recovered === true) {
+          // The missed events follow, and move the position on.
+        } else {
+          sub.position = now;
+          if (since || again) this.#hook("onReload", { channel, reason: "not_recovered", position: now });
+        }
+        sub.settle.resolve();
+      },
       (err) => {
         if (err.code === "disconnected") return; // sent again on the next connection
         // Refused (forbidden, say): forget it, so it is not asked again.
@@ -357,23 +395,26 @@ export class GameKit {
       this.#deliver(msg);
       return;
     }
+    if (typeof msg.channel === "string" && msg.lost) {
+      // Events up to msg.lost will not come: go on from there, reloaded.
+      const sub = this.#subs.get(msg.channel);
+      if (!sub) return;
+      sub.position = { epoch: msg.lost.epoch, seq: msg.lost.seq };
+      this.#hook("onReload", { channel: msg.channel, reason: "lost", position: { ...sub.position } });
+      return;
+    }
     if (msg.ok === false) console.warn("gamekit: the server refused a message:", msg.error);
   }
 
   #deliver({ channel, event, data, seq }) {
-    if (typeof seq === "number") {
-      const last = this.#lastSeq.get(channel);
-      if (last !== undefined && seq > last + 1) {
-        try {
-          this.#hooks.onGap({ channel, expected: last + 1, got: seq });
-        } catch (err) {
-          console.error("gamekit: onGap:", err);
-        }
-      }
-      this.#lastSeq.set(channel, seq);
-    }
     const sub = this.#subs.get(channel);
     if (!sub) return;
+    if (typeof seq === "number" && sub.position) {
+      const last = sub.position.seq;
+      if (seq <= last) return; // delivered already
+      if (seq > last + 1) this.#hook("onGap", { channel, expected: last + 1, got: seq });
+      sub.position = { epoch: sub.position.epoch, seq };
+    }
     for (const handler of [...sub.handlers]) {
       try {
         handler(event, data, seq);
