@@ -171,6 +171,7 @@ func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts account
 		Gifts:           b.gifts, // nil when gifts are off
 		RealtimeClients: func() int { return hub.Stats().Clients },
 		Logger:          logger,
+		Leaderboards:    b.social.boards, Chat: b.social.chat, // social.go
 	})
 	if err != nil {
 		return nil, err
