@@ -65,10 +65,7 @@ func TestBrowserLiveMoves(t *testing.T) {
 		t.Errorf("bob's page has %d move buttons for his own player, want 4", n)
 	}
 
-	click := func(direction string) {
-		t.Helper()
-		browsertest.Do(t, alice, chromedp.Click(chromedp.CSS(fmt.Sprintf(`%s [data-move=%q]`, player, direction))))
-	}
+	click := func(direction string) { clickMove(t, alice, player, direction) }
 	// Right is x + 1.
 	click("right")
 	waitFor(t, bob, liveWait, at(1, 0))
@@ -231,6 +228,17 @@ func TestBrowserReconnects(t *testing.T) {
 	if got := browsertest.Eval[string](t, bob, `document.querySelector('#feed li[data-event="closed"]').textContent`); !strings.Contains(got, "going away") {
 		t.Errorf("bob's feed says %q about the restart, want the server going away", got)
 	}
-	browsertest.Do(t, alice, chromedp.Click(chromedp.CSS(player+` [data-move="right"]`)))
+	clickMove(t, alice, player, "right")
 	waitFor(t, bob, liveWait, player+`[data-x="1"][data-y="0"]`)
+}
+
+// clickMove presses a move button of player (a selector of its <li>) in
+// tab. The page makes one move at a time and ignores a click while its
+// last move awaits the server's answer, which comes after the other pages
+// hear of the move (the server announces it, then counts it on the
+// board): so it first waits for that answer.
+func clickMove(t *testing.T, tab context.Context, player, direction string) {
+	t.Helper()
+	waitUntil(t, tab, pageWait, `!document.querySelector('`+player+`').dataset.busy`)
+	browsertest.Do(t, tab, chromedp.Click(chromedp.CSS(fmt.Sprintf(`%s [data-move=%q]`, player, direction))))
 }

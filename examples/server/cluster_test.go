@@ -18,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gamekit/gamekit/internal/apitest"
@@ -623,7 +622,7 @@ func TestBrowserCluster(t *testing.T) {
 	at := func(x int) string { return fmt.Sprintf(`%s[data-x="%d"][data-y="0"]`, player, x) }
 	right := func() {
 		t.Helper()
-		browsertest.Do(t, alice, chromedp.Click(chromedp.CSS(player+` [data-move="right"]`)))
+		clickMove(t, alice, player, "right")
 	}
 	waitFor(t, bob, pageWait, at(0))
 

@@ -15,12 +15,14 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/migrate"
 
+	"github.com/gamekit/gamekit/chat"
 	"github.com/gamekit/gamekit/enemies"
 	"github.com/gamekit/gamekit/examples/server/accounts"
 	"github.com/gamekit/gamekit/examples/server/admin"
 	"github.com/gamekit/gamekit/examples/server/web"
 	"github.com/gamekit/gamekit/gifts"
 	"github.com/gamekit/gamekit/inventory"
+	"github.com/gamekit/gamekit/leaderboards"
 	"github.com/gamekit/gamekit/players"
 	"github.com/gamekit/gamekit/realtime"
 	"github.com/gamekit/gamekit/rest"
@@ -31,7 +33,8 @@ import (
 
 // migrations are every package's tables, run by one migrator.
 func migrations() []*migrate.Migrations {
-	return []*migrate.Migrations{inventory.Migrations(), enemies.Migrations(), gifts.Migrations(), players.Migrations(), accounts.Migrations(), admin.Migrations()}
+	return []*migrate.Migrations{inventory.Migrations(), enemies.Migrations(), gifts.Migrations(), players.Migrations(), accounts.Migrations(), admin.Migrations(),
+		leaderboards.Migrations(), chat.Migrations()}
 }
 
 // openDB opens and migrates the database.
@@ -88,6 +91,7 @@ type backend struct {
 	cluster   *cluster         // the hub's broker, when other processes share it
 	gifts     *gifts.Scheduler // nil when gifts are off
 	metrics   *serverMetrics   // nil when metrics are off
+	social    *social          // chat and leaderboards (social.go)
 	handler   http.Handler
 	log       *slog.Logger
 	// accountOpts make an Accounts on a transaction (the demo content's)
@@ -160,12 +164,16 @@ func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts account
 	if err != nil {
 		return nil, err
 	}
-	playerAPI, err := players.NewHandler(b.players, &players.HandlerOptions{Logger: logger})
+	if b.social, err = newSocial(db, hub, b.accounts, logger); err != nil {
+		return nil, err
+	}
+	moves := b.social.countMoves(b.players) // players' own moves count on moves-today
+	playerAPI, err := players.NewHandler(moves, &players.HandlerOptions{Logger: logger})
 	if err != nil {
 		return nil, err
 	}
 	hub.Channel(enemies.Channel, realtime.Public)
-	players.RegisterRealtime(hub, b.players)
+	players.RegisterRealtime(hub, moves)
 	if cfg.giftInterval < 0 {
 		return nil, fmt.Errorf("-gift-interval %s: must not be negative", cfg.giftInterval)
 	}
@@ -181,6 +189,7 @@ func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts account
 		Gifts:           b.gifts, // nil when gifts are off
 		RealtimeClients: func() int { return hub.Stats().Clients },
 		Logger:          logger,
+		Leaderboards:    b.social.boards, Chat: b.social.chat, // social.go
 	})
 	if err != nil {
 		return nil, err
@@ -190,6 +199,9 @@ func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts account
 	api.Mount(items, "items", "inventories")
 	api.Mount(monsters, "monsters")
 	api.Mount(playerAPI, "players")
+	if err := b.social.mount(api, logger); err != nil {
+		return nil, err
+	}
 	api.Handle("auth", b.accounts.Handler())
 	api.Handle("realtime/ticket", hub.TicketHandler())
 

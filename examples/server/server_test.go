@@ -101,7 +101,7 @@ func TestTutorialSession(t *testing.T) {
 			t.Errorf("curl -u admin:... /api/inventories/?username=admin: got %d %s, want %s", status, body, want)
 		}
 		status, _, body = s.do("", "GET", "/api/", "")
-		want := fmt.Sprintf(`{"items":"%[1]s/api/items/","inventories":"%[1]s/api/inventories/","monsters":"%[1]s/api/monsters/","players":"%[1]s/api/players/"}`, s.srv.URL)
+		want := fmt.Sprintf(`{"items":"%[1]s/api/items/","inventories":"%[1]s/api/inventories/","monsters":"%[1]s/api/monsters/","players":"%[1]s/api/players/","leaderboards":"%[1]s/api/leaderboards/","chat":"%[1]s/api/chat/"}`, s.srv.URL)
 		if status != 200 || !apitest.JSONEqual(t, body, want) {
 			t.Errorf("GET /api/: got %d %s, want %s", status, body, want)
 		}

@@ -12,10 +12,12 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/gamekit/gamekit"
+	"github.com/gamekit/gamekit/chat"
 	"github.com/gamekit/gamekit/enemies"
 	"github.com/gamekit/gamekit/examples/server/accounts"
 	"github.com/gamekit/gamekit/gifts"
 	"github.com/gamekit/gamekit/inventory"
+	"github.com/gamekit/gamekit/leaderboards"
 	"github.com/gamekit/gamekit/players"
 	"github.com/gamekit/gamekit/rest"
 )
@@ -51,6 +53,16 @@ type Options struct {
 	Players   players.Store
 	// DB holds the audit trail (the table of Migrations).
 	DB *bun.DB
+
+	// Leaderboards lists, resets and deletes boards on the Leaderboards
+	// pages. Defaults to nil: the pages are not there. (A nil
+	// *leaderboards.SQLStore counts as nil.)
+	Leaderboards leaderboards.Store
+	// Chat lists and reads rooms, deletes messages and mutes users on the
+	// Chat pages, as a moderator (the store's rules for an admin).
+	// Defaults to nil: the pages are not there. (A nil *chat.SQLStore
+	// counts as nil.)
+	Chat chat.Store
 
 	// Gifts reports the gift scheduler's last tick on the dashboard.
 	// Defaults to nil: the dashboard says gifts are off. (A nil
@@ -95,6 +107,8 @@ type Admin struct {
 	inventory inventory.Store
 	monsters  enemies.Store
 	players   players.Store
+	boards    leaderboards.Store // nil: no leaderboard pages
+	chat      chat.Store         // nil: no chat pages
 	audit     *auditLog
 	gifts     GiftStats
 	clients   func() int
@@ -135,11 +149,18 @@ func New(opts *Options) (*Admin, error) {
 	case o.Prefix != "" && (!strings.HasPrefix(o.Prefix, "/") || strings.HasSuffix(o.Prefix, "/")):
 		return bad("Options.Prefix", fmt.Sprintf("%q", o.Prefix), `a path that starts with a slash and does not end with one, such as "/admin"`)
 	}
-	if v := reflect.ValueOf(o.Gifts); o.Gifts != nil && v.Kind() == reflect.Pointer && v.IsNil() {
+	if isNil(o.Gifts) {
 		o.Gifts = nil // a host's *gifts.Scheduler that is nil when gifts are off
+	}
+	if isNil(o.Leaderboards) {
+		o.Leaderboards = nil
+	}
+	if isNil(o.Chat) {
+		o.Chat = nil
 	}
 	a := &Admin{
 		acc: o.Accounts, inventory: o.Inventory, monsters: o.Monsters, players: o.Players,
+		boards: o.Leaderboards, chat: o.Chat,
 		gifts: o.Gifts, clients: o.RealtimeClients, secure: o.SecureCookies,
 		prefix: orDefault(o.Prefix, DefaultPrefix), pageSize: orDefault(o.PageSize, DefaultPageSize),
 		lifetime: orDefault(o.SessionLifetime, DefaultSessionLifetime), now: o.Now, logger: o.Logger,
@@ -158,6 +179,16 @@ func New(opts *Options) (*Admin, error) {
 	a.diagram = newDiagram(enemies.Machine())
 	a.handler = a.routes()
 	return a, nil
+}
+
+// isNil reports whether v is nil or holds a nil pointer: a host's store
+// variable that was never set.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
 }
 
 // orDefault returns v, or def when v is the zero value.
@@ -241,6 +272,23 @@ func (a *Admin) routes() http.Handler {
 	handle("POST /players/{id}/", a.playerChange)
 	handle("GET /players/{id}/delete", a.playerDeletePage)
 	handle("POST /players/{id}/delete", a.playerDelete)
+
+	if a.boards != nil {
+		handle("GET /leaderboards/", a.boardList)
+		handle("GET /leaderboards/{id}/", a.boardPage)
+		handle("GET /leaderboards/{id}/reset", a.boardResetPage)
+		handle("POST /leaderboards/{id}/reset", a.boardReset)
+		handle("GET /leaderboards/{id}/delete", a.boardDeletePage)
+		handle("POST /leaderboards/{id}/delete", a.boardDelete)
+	}
+	if a.chat != nil {
+		handle("GET /chat/", a.roomList)
+		handle("GET /chat/{id}/", a.roomPage)
+		handle("POST /chat/{id}/messages/{message}/delete", a.messageDelete)
+		handle("GET /chat/mutes/", a.muteList)
+		handle("POST /chat/mutes/add", a.muteAdd)
+		handle("POST /chat/mutes/remove", a.muteRemove)
+	}
 
 	handle("/", a.notFound)
 

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -25,10 +26,13 @@ type AuditEntry struct {
 	// Action is what was done: "add", "change", "delete", "set admin",
 	// "set password", "add items", "fire attack", "sign in", ...
 	Action string
-	// ObjectType is "user", "item", "inventory", "monster", "player" or
-	// "session"; ObjectID its id, 0 for a session.
+	// ObjectType is "user", "item", "inventory", "monster", "player",
+	// "room" (of chat), "leaderboard" or "session"; ObjectID its id, 0
+	// for a session and for an object whose id is not a number (a
+	// leaderboard's), which ObjectKey names instead.
 	ObjectType string
 	ObjectID   int64
+	ObjectKey  string
 	Before     json.RawMessage
 	After      json.RawMessage
 }
@@ -44,13 +48,14 @@ type auditRecord struct {
 	Action     string
 	ObjectType string
 	ObjectID   int64
+	ObjectKey  string
 	BeforeJSON sql.NullString
 	AfterJSON  sql.NullString
 }
 
 func (rec *auditRecord) entry() AuditEntry {
 	e := AuditEntry{ID: rec.ID, At: rec.At.UTC(), UserID: rec.UserID, Username: rec.Username,
-		Action: rec.Action, ObjectType: rec.ObjectType, ObjectID: rec.ObjectID}
+		Action: rec.Action, ObjectType: rec.ObjectType, ObjectID: rec.ObjectID, ObjectKey: rec.ObjectKey}
 	if rec.BeforeJSON.Valid {
 		e.Before = json.RawMessage(rec.BeforeJSON.String)
 	}
@@ -66,10 +71,11 @@ func nullJSON(raw json.RawMessage) sql.NullString {
 
 // AuditOptions select and page audit entries, newest first.
 type AuditOptions struct {
-	// ObjectType and ObjectID, when set, keep the entries of one kind of
-	// object, or of one object.
+	// ObjectType and ObjectID (or ObjectKey), when set, keep the entries
+	// of one kind of object, or of one object.
 	ObjectType string
 	ObjectID   int64
+	ObjectKey  string
 	// Limit defaults to DefaultPageSize; Offset skips entries.
 	Limit, Offset int
 }
@@ -84,7 +90,7 @@ func (l *auditLog) add(ctx context.Context, e *AuditEntry) error {
 	rec := auditRecord{
 		At:     l.now().UTC().Truncate(time.Microsecond), // as precise as PostgreSQL keeps it
 		UserID: e.UserID, Username: e.Username, Action: e.Action,
-		ObjectType: e.ObjectType, ObjectID: e.ObjectID,
+		ObjectType: e.ObjectType, ObjectID: e.ObjectID, ObjectKey: e.ObjectKey,
 		BeforeJSON: nullJSON(e.Before), AfterJSON: nullJSON(e.After),
 	}
 	if _, err := l.db.NewInsert().Model(&rec).Returning("id").Exec(ctx); err != nil {
@@ -101,6 +107,9 @@ func (l *auditLog) query(opts AuditOptions) *bun.SelectQuery {
 	}
 	if opts.ObjectID != 0 {
 		q.Where("audit.object_id = ?", opts.ObjectID)
+	}
+	if opts.ObjectKey != "" {
+		q.Where("audit.object_key = ?", opts.ObjectKey)
 	}
 	return q
 }
@@ -139,12 +148,21 @@ func (a *Admin) CountAudit(ctx context.Context, opts AuditOptions) (int, error) 
 // cannot be written the change stands, and the failure is logged as an
 // error for the operator, with the entry, so nothing is lost silently.
 func (a *Admin) record(r *http.Request, s *session, action, objectType string, objectID int64, before, after any) {
-	e := &AuditEntry{UserID: s.user.ID, Username: s.user.Username, Action: action,
-		ObjectType: objectType, ObjectID: objectID, Before: snapshot(before), After: snapshot(after)}
+	a.recordEntry(r, &AuditEntry{UserID: s.user.ID, Username: s.user.Username, Action: action,
+		ObjectType: objectType, ObjectID: objectID, Before: snapshot(before), After: snapshot(after)})
+}
+
+// recordKeyed is record for an object named by a key, not a number.
+func (a *Admin) recordKeyed(r *http.Request, s *session, action, objectType, key string, before, after any) {
+	a.recordEntry(r, &AuditEntry{UserID: s.user.ID, Username: s.user.Username, Action: action,
+		ObjectType: objectType, ObjectKey: key, Before: snapshot(before), After: snapshot(after)})
+}
+
+func (a *Admin) recordEntry(r *http.Request, e *AuditEntry) {
 	if err := a.audit.add(background(r), e); err != nil {
 		a.logger.ErrorContext(r.Context(), "admin: audit entry not written", "err", err,
-			"user", e.UserID, "action", action, "object_type", objectType, "object_id", objectID,
-			"before", string(e.Before), "after", string(e.After))
+			"user", e.UserID, "action", e.Action, "object_type", e.ObjectType, "object_id", e.ObjectID,
+			"object_key", e.ObjectKey, "before", string(e.Before), "after", string(e.After))
 	}
 }
 
@@ -181,7 +199,7 @@ type auditRow struct {
 // auditPage lists the audit trail, newest first; ?type= and ?id= narrow it
 // to a kind of object or one object.
 func (a *Admin) auditPage(w http.ResponseWriter, r *http.Request, s *session) {
-	opts := AuditOptions{ObjectType: r.URL.Query().Get("type")}
+	opts := AuditOptions{ObjectType: r.URL.Query().Get("type"), ObjectKey: r.URL.Query().Get("key")}
 	opts.ObjectID, _ = strconv.ParseInt(r.URL.Query().Get("id"), 10, 64)
 	page, offset := pageOf(r, "page", a.pageSize)
 	opts.Limit, opts.Offset = a.pageSize+1, offset
@@ -203,11 +221,21 @@ func (a *Admin) auditPage(w http.ResponseWriter, r *http.Request, s *session) {
 		if opts.ObjectID != 0 {
 			v.Filter += fmt.Sprintf(" #%d", opts.ObjectID)
 		}
+		if opts.ObjectKey != "" {
+			v.Filter += " " + opts.ObjectKey
+		}
 	}
 	for _, e := range entries {
 		row := auditRow{At: e.At.Format(timeLayout), Who: e.Username, Action: e.Action,
 			Before: indentJSON(e.Before), After: indentJSON(e.After)}
-		if e.ObjectType != "session" {
+		switch {
+		case e.ObjectType == "session":
+		case e.ObjectKey != "":
+			row.Object = e.ObjectType + " " + e.ObjectKey
+			if e.Action != "delete" {
+				row.ObjectURL = a.path(plural(e.ObjectType), url.PathEscape(e.ObjectKey)) + "/"
+			}
+		default:
 			row.Object = fmt.Sprintf("%s #%d", e.ObjectType, e.ObjectID)
 			if e.Action != "delete" {
 				row.ObjectURL = a.path(plural(e.ObjectType), e.ObjectID) + "/"
@@ -234,8 +262,11 @@ func indentJSON(raw json.RawMessage) string {
 
 // plural is the section of the admin that lists objects of a type.
 func plural(objectType string) string {
-	if objectType == "inventory" {
+	switch objectType {
+	case "inventory":
 		return "inventories"
+	case "room":
+		return "chat"
 	}
 	return objectType + "s"
 }

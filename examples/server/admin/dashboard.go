@@ -7,9 +7,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gamekit/gamekit/chat"
 	"github.com/gamekit/gamekit/enemies"
 	"github.com/gamekit/gamekit/examples/server/accounts"
 	"github.com/gamekit/gamekit/inventory"
+	"github.com/gamekit/gamekit/leaderboards"
 	"github.com/gamekit/gamekit/players"
 )
 
@@ -50,6 +52,22 @@ func (a *Admin) dashboard(w http.ResponseWriter, r *http.Request, s *session) {
 		}},
 		{"Monsters", "monsters", func(ctx context.Context) (int, error) { return a.monsters.CountMonsters(ctx, enemies.ListOptions{}) }},
 		{"Players", "players", func(ctx context.Context) (int, error) { return a.players.CountPlayers(ctx, players.ListOptions{}) }},
+	}
+	if a.boards != nil {
+		counters = append(counters, struct {
+			label, section string
+			count          func(context.Context) (int, error)
+		}{"Leaderboards", "leaderboards", func(ctx context.Context) (int, error) {
+			return a.boards.CountBoards(ctx, leaderboards.ListOptions{})
+		}})
+	}
+	// Rooms, not messages: a room knows how many it holds, but the sum
+	// over every room would read them all, and the rooms' page shows each.
+	if a.chat != nil {
+		counters = append(counters, struct {
+			label, section string
+			count          func(context.Context) (int, error)
+		}{"Chat rooms", "chat", func(ctx context.Context) (int, error) { return a.chat.CountRooms(ctx, chat.RoomListOptions{}) }})
 	}
 	// At once: on PostgreSQL each count has a connection of its own, and
 	// the page takes as long as the largest table's count.

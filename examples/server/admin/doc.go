@@ -1,7 +1,8 @@
 // Package admin is the example server's admin site, Django admin's job for
 // gamekit's data: admins sign in, then list, search, sort, add, change and
 // delete users, items, inventories, monsters and players, fire monsters'
-// transitions, and read an audit trail of every change made here.
+// transitions, reset leaderboards, moderate chat, and read an audit trail
+// of every change made here.
 //
 // # Wiring
 //
@@ -21,6 +22,21 @@
 // Every page goes through the packages' Store interfaces and their list
 // options, and through their validation: a form that breaks a rule shows
 // the store's message next to the field, with what was typed kept.
+//
+// # Chat and leaderboards
+//
+// Options.Leaderboards and Options.Chat, when given, add their pages (a
+// host without them keeps the admin it had). Leaderboards: the boards,
+// searchable by id; a board's settings, its current period and its
+// records best first, or those of a past period by its id; a reset, which
+// ends the current period now and deletes nothing; a delete. Chat: the
+// rooms, searchable by name and filtered by kind; a room as a moderator
+// reads it, the text of messages a moderator deleted included; a delete
+// button on each message; mutes of a user in a room or in every room,
+// until a time or for a while, and unmutes. Each change is in the audit
+// trail: a board by its id (AuditEntry.ObjectKey), a deleted message
+// under its room with its text before and after, a mute or unmute under
+// the user.
 //
 // # Sessions
 //

@@ -68,13 +68,16 @@ type view struct {
 	Flash   string
 	Style   template.CSS
 	Page    any
+	// Boards and Chat say whether the host gave those stores, so the
+	// navigation links their pages.
+	Boards, Chat bool
 }
 
 // render writes the page called name with the layout. A template error
 // is a bug: it is logged and answered 500 with nothing half written.
 func (a *Admin) render(w http.ResponseWriter, r *http.Request, s *session, status int, name, title string, page any) {
 	v := view{Title: title, Prefix: a.prefix, Section: a.section(r), Flash: flashes[r.URL.Query().Get("done")],
-		Style: a.pages.style, Page: page}
+		Style: a.pages.style, Page: page, Boards: a.boards != nil, Chat: a.chat != nil}
 	if s != nil {
 		v.User = &s.user
 	}
@@ -118,6 +121,9 @@ var flashes = map[string]string{
 	"fired":         "Transition fired.",
 	"items-added":   "Items added to the inventory.",
 	"items-removed": "Items removed from the inventory.",
+	"reset":         "Board reset: a new period has begun.",
+	"muted":         "Muted.",
+	"unmuted":       "Unmuted.",
 }
 
 // redirect answers a change with 303 See Other to the page that shows its

@@ -19,10 +19,12 @@ import (
 	"go.uber.org/goleak"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/gamekit/gamekit/chat"
 	"github.com/gamekit/gamekit/enemies"
 	"github.com/gamekit/gamekit/examples/server/accounts"
 	"github.com/gamekit/gamekit/examples/server/admin"
 	"github.com/gamekit/gamekit/inventory"
+	"github.com/gamekit/gamekit/leaderboards"
 	"github.com/gamekit/gamekit/players"
 	"github.com/gamekit/gamekit/storage/storagetest"
 )
@@ -73,7 +75,7 @@ type env struct {
 // migrations are the tables the admin works on, and its own.
 func migrations() []*migrate.Migrations {
 	return []*migrate.Migrations{inventory.Migrations(), enemies.Migrations(), players.Migrations(),
-		accounts.Migrations(), admin.Migrations()}
+		accounts.Migrations(), admin.Migrations(), leaderboards.Migrations(), chat.Migrations()}
 }
 
 // run runs fn on each test database, with opts (nil for defaults) for the

@@ -4,6 +4,7 @@
 // before, so a refused move is seen to be refused.
 
 import { GameKit } from "./gamekit.js";
+import { Social } from "./social.js";
 
 // MOVES are the Move buttons: Left is x − 1, Right x + 1, Up y + 1, Down
 // y − 1. The board draws y growing upwards, as on a graph, so Up goes up.
@@ -38,6 +39,7 @@ const el = {
 };
 
 let kit = null; // the realtime connection while signed in
+let social = null; // the chat and leaderboard panels, once the user is known
 let session = null; // {token, username}
 let me = null; // {id, username}
 const players = new Map(); // id → {id, user, position_x, position_y}
@@ -135,6 +137,8 @@ async function signOut(message, revoke = true) {
 }
 
 function stop() {
+  if (social) social.close();
+  social = null;
   if (kit) kit.close();
   kit = null;
   session = null;
@@ -192,14 +196,30 @@ async function opened(connection, { user, reconnected }) {
       el.me.textContent = me.username || session.username;
       // The private channel: gifts and whatever else is for this user only.
       connection
-        .subscribe(`user.${me.id}`, (event, data) => addFeed("you", event, describePrivate(event, data)))
+        .subscribe(`user.${me.id}`, onPrivateEvent)
         .catch((err) => addFeed("connection", "error", `Your private channel: ${err.message}`));
+      social = new Social({
+        kit: connection,
+        me,
+        api: (method, path) => api(method, path, { token: session.token }),
+        onName: () => renderList(),
+      });
     }
   }
   // The first connection loads the list; later ones resume where it
   // stopped (see onReload), unless it never loaded.
   if (reconnected && playersLoaded) render();
   else loadPlayers();
+  if (social) {
+    social.load().catch((err) => addFeed("connection", "error", `Loading the chat and the board: ${err.message}`));
+  }
+}
+
+// onPrivateEvent takes what comes on the user's own channel: gifts for the
+// feed, and the chat's and the board's news for their panels.
+function onPrivateEvent(event, data) {
+  const handled = social !== null && social.onPrivate(event, data);
+  if (!handled || event === "chat_joined") addFeed("you", event, describePrivate(event, data));
 }
 
 // whoAmI finds the user's id when the ticket did not carry it: a player's
@@ -295,6 +315,9 @@ async function move(id, direction, item) {
       players.set(id, { ...players.get(id), ...saved });
       render();
     }
+    // The server counted the move on the board: show the new count even
+    // where it changes no rank and the top (and so no event).
+    if (social) social.refreshBoard();
   } catch (err) {
     showMoveError(item, err);
   } finally {
@@ -344,6 +367,7 @@ function renderList() {
     li.dataset.x = p.position_x;
     li.dataset.y = p.position_y;
     li.querySelector("[data-position]").textContent = `(${p.position_x}, ${p.position_y})`;
+    if (!isMine(p)) li.querySelector(".owner").textContent = ownerName(p);
     if (el.players.children[i] !== li) el.players.insertBefore(li, el.players.children[i] || null);
   });
   for (const li of items.values()) li.remove();
@@ -362,7 +386,7 @@ function playerItem(p) {
   name.textContent = `Player ${p.id}`;
   const owner = document.createElement("span");
   owner.className = "owner";
-  owner.textContent = mine ? "yours" : `user ${p.user}`;
+  owner.textContent = mine ? "yours" : ownerName(p);
   const position = document.createElement("span");
   position.className = "position";
   position.dataset.position = "";
@@ -389,8 +413,23 @@ function playerItem(p) {
     error.dataset.moveError = "";
     error.setAttribute("role", "status");
     li.append(pad, error);
+  } else {
+    const dm = document.createElement("button");
+    dm.type = "button";
+    dm.className = "dm";
+    dm.dataset.dm = p.user;
+    dm.textContent = "Message";
+    dm.title = "Write to this player's owner alone";
+    dm.addEventListener("click", () => social && social.openDM(p.user));
+    li.append(dm);
   }
   return li;
+}
+
+// ownerName names the owner of someone else's player: by username once the
+// chat or the board told it, else by id.
+function ownerName(p) {
+  return (social && social.name(p.user)) || `user ${p.user}`;
 }
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -452,6 +491,10 @@ function describeMonster(event, m) {
 
 function describePrivate(event, data) {
   if (event === "gift") return "You received a gift: it is in your inventory.";
+  if (event === "chat_joined") {
+    const peer = data && Array.isArray(data.users) ? data.users.find((u) => !me || u !== me.id) : undefined;
+    return peer === undefined ? "A new conversation: see the chat." : `A conversation with ${ownerName({ user: peer })} began: see the chat.`;
+  }
   return `${event}: ${JSON.stringify(data)}`.slice(0, 200);
 }
 

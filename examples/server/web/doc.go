@@ -4,12 +4,20 @@
 //
 // # The page
 //
-// index.html, app.js and style.css are the page at "/": sign in or register
+// index.html, app.js, social.js and style.css are the page at "/": sign in or register
 // with the accounts API, then see every player on a board that moves as the
 // players channel announces moves, with Move buttons on your own players, and
 // a feed of the monsters channel and of your private user channel (gifts).
 // The page never moves a player itself: it sends the new position and shows
 // what the server answers, so a refused move is shown as refused.
+//
+// social.js adds two panels: a chat of the global room and of the user's
+// direct messages (a Message button beside another's player starts one),
+// and the board of moves made today, its top ten and the user's own rank.
+// Both follow the server live: a room's channel ("chat.{id}"), the
+// board's ("leaderboard.moves-today") and the user's own ("user.{id}":
+// a DM begun, a rank changed). Players' words reach the page as text,
+// never as HTML.
 //
 // # The client
 //

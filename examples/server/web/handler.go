@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-//go:embed index.html app.js gamekit.js style.css
+//go:embed index.html app.js social.js gamekit.js style.css
 var files embed.FS
 
 // contentTypes are the types of the files served, by extension. They are

@@ -1,0 +1,2 @@
+DROP INDEX gamekit_admin_audit_object_key;
+ALTER TABLE gamekit_admin_audit DROP COLUMN object_key;
