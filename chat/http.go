@@ -156,12 +156,12 @@ func (h *Handler) rooms(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		page, err := rest.ParsePage(r, h.maxRows)
+		q := r.URL.Query()
+		page, err := rest.ParsePage(q, h.maxRows)
 		if err != nil {
 			rest.WriteError(w, r, err)
 			return
 		}
-		q := r.URL.Query()
 		opts := RoomListOptions{Kind: Kind(q.Get("kind")), Search: q.Get("search"), Limit: page.Fetch(), Offset: page.Offset}
 		switch opts.Kind {
 		case "", Public, Group, Direct:
@@ -360,7 +360,7 @@ func (h *Handler) members(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		page, err := rest.ParsePage(r, h.maxRows)
+		page, err := rest.ParsePage(r.URL.Query(), h.maxRows)
 		if err != nil {
 			rest.WriteError(w, r, err)
 			return
@@ -475,12 +475,12 @@ func (h *Handler) mutes(w http.ResponseWriter, r *http.Request) {
 			rest.WriteError(w, r, err)
 			return
 		}
-		page, err := rest.ParsePage(r, h.maxRows)
+		q := r.URL.Query()
+		page, err := rest.ParsePage(q, h.maxRows)
 		if err != nil {
 			rest.WriteError(w, r, err)
 			return
 		}
-		q := r.URL.Query()
 		opts := MuteListOptions{Limit: page.Fetch(), Offset: page.Offset, Expired: q.Get("expired") == "true"}
 		bad := &gamekit.InvalidError{}
 		if opts.User, err = queryID(q, "user"); err != nil {

@@ -93,12 +93,12 @@ type monsterBody struct {
 func (h *Handler) monsters(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		page, err := rest.ParsePage(r, h.maxRows)
+		q := r.URL.Query()
+		page, err := rest.ParsePage(q, h.maxRows)
 		if err != nil {
 			rest.WriteError(w, r, err)
 			return
 		}
-		q := r.URL.Query()
 		opts := ListOptions{Sort: q.Get("ordering"), Limit: page.Fetch(), Offset: page.Offset}
 		if name := q.Get("state"); name != "" {
 			if opts.State, err = ParseState(name); err != nil {
@@ -224,7 +224,7 @@ func (h *Handler) history(w http.ResponseWriter, r *http.Request) {
 		rest.MethodNotAllowed(w, r)
 		return
 	}
-	page, err := rest.ParsePage(r, h.maxRows)
+	page, err := rest.ParsePage(r.URL.Query(), h.maxRows)
 	if err != nil {
 		rest.WriteError(w, r, err)
 		return

@@ -115,12 +115,13 @@ type itemBody struct {
 func (h *Handler) items(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		page, err := rest.ParsePage(r, h.maxRows)
+		q := r.URL.Query()
+		page, err := rest.ParsePage(q, h.maxRows)
 		if err != nil {
 			rest.WriteError(w, r, err)
 			return
 		}
-		opts := ListOptions{Search: r.URL.Query().Get("search"), Sort: r.URL.Query().Get("ordering"),
+		opts := ListOptions{Search: q.Get("search"), Sort: q.Get("ordering"),
 			Limit: page.Fetch(), Offset: page.Offset}
 		items, err := h.store.Items(r.Context(), opts)
 		if err != nil {
@@ -218,12 +219,12 @@ func (h *Handler) inventories(w http.ResponseWriter, r *http.Request) {
 			rest.WriteError(w, r, err)
 			return
 		}
-		page, err := rest.ParsePage(r, h.maxRows)
+		q := r.URL.Query()
+		page, err := rest.ParsePage(q, h.maxRows)
 		if err != nil {
 			rest.WriteError(w, r, err)
 			return
 		}
-		q := r.URL.Query()
 		opts := ListOptions{Username: q.Get("username"), Search: q.Get("search"), Sort: q.Get("ordering"),
 			Limit: page.Fetch(), Offset: page.Offset}
 		if !caller.Admin {
@@ -420,16 +421,17 @@ func (h *Handler) inventoryItems(w http.ResponseWriter, r *http.Request) {
 		rest.WriteError(w, r, err)
 		return
 	}
-	page, err := rest.ParsePage(r, h.maxRows)
+	q := r.URL.Query()
+	page, err := rest.ParsePage(q, h.maxRows)
 	if err != nil {
 		rest.WriteError(w, r, err)
 		return
 	}
-	sort := r.URL.Query().Get("ordering")
+	sort := q.Get("ordering")
 	if sort == "" {
 		sort = "id" // the order of the inventory's "items"
 	}
-	opts := ListOptions{InventoryID: id, Search: r.URL.Query().Get("search"), Sort: sort,
+	opts := ListOptions{InventoryID: id, Search: q.Get("search"), Sort: sort,
 		Limit: page.Fetch(), Offset: page.Offset}
 	items, err := h.store.Items(r.Context(), opts)
 	if err != nil {

@@ -88,9 +88,9 @@ type StoreOptions struct{}
 func NewSQLStore(db bun.IDB, opts *StoreOptions) (*SQLStore, error) {
 	return &SQLStore{db: db,
 		ownInventory: storage.NewStatement(ownInventoryQuery),
-		itemsVersion: storage.NewStatement(itemsVersionQuery),
-		headByID:     storage.NewStatement(headQuery + "inv.id = $1"),
-		headByUser:   storage.NewStatement(headQuery + "inv.user_id = $1")}, nil
+		itemsVersion: storage.NewPointRead(itemsVersionQuery),
+		headByID:     storage.NewPointRead(headQuery + "inv.id = $1"),
+		headByUser:   storage.NewPointRead(headQuery + "inv.user_id = $1")}, nil
 }
 
 // CreateItem validates item, stores it and sets its ID.

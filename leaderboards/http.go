@@ -102,12 +102,13 @@ type boardBody struct {
 func (h *Handler) boards(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		page, err := rest.ParsePage(r, h.maxRows)
+		q := r.URL.Query()
+		page, err := rest.ParsePage(q, h.maxRows)
 		if err != nil {
 			rest.WriteError(w, r, err)
 			return
 		}
-		opts := ListOptions{Search: r.URL.Query().Get("search"), Limit: page.Fetch(), Offset: page.Offset}
+		opts := ListOptions{Search: q.Get("search"), Limit: page.Fetch(), Offset: page.Offset}
 		boards, err := h.store.Boards(r.Context(), opts)
 		if err != nil {
 			rest.WriteError(w, r, err)

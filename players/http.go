@@ -82,12 +82,12 @@ func (h *Handler) players(w http.ResponseWriter, r *http.Request) {
 		rest.WriteError(w, r, err)
 		return
 	}
-	page, err := rest.ParsePage(r, h.maxRows)
+	q := r.URL.Query()
+	page, err := rest.ParsePage(q, h.maxRows)
 	if err != nil {
 		rest.WriteError(w, r, err)
 		return
 	}
-	q := r.URL.Query()
 	opts := ListOptions{Sort: q.Get("ordering"), Limit: page.Fetch(), Offset: page.Offset}
 	if !apiSorts[opts.Sort] {
 		rest.WriteError(w, r, gamekit.Invalid("ordering", "Unknown sort "+strconv.Quote(opts.Sort)+"."))

@@ -79,4 +79,14 @@ func TestMuxLogger(t *testing.T) {
 	if !strings.Contains(logs.String(), "unexpected EOF") || !strings.Contains(logs.String(), "/boom/") {
 		t.Errorf("the Mux's logger got %q, want the error and the path", logs.String())
 	}
+	// A request that carries a host's logger on its context is still
+	// logged to the Mux's own.
+	logs.Reset()
+	var host bytes.Buffer
+	req := httptest.NewRequest("GET", "/boom/", nil)
+	req = req.WithContext(rest.WithLogger(req.Context(), slog.New(slog.NewTextHandler(&host, nil))))
+	mux.ServeHTTP(httptest.NewRecorder(), req)
+	if !strings.Contains(logs.String(), "unexpected EOF") || host.Len() != 0 {
+		t.Errorf("with the host's logger on the request: the Mux's logger got %q, the host's %q; want the error in the Mux's only", logs.String(), host.String())
+	}
 }

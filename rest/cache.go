@@ -21,7 +21,7 @@ const maxCached = 1024
 // encoding. Use it only for responses that are the same for every caller
 // (a public list), never for one that depends on the caller's identity.
 func VersionCache(version func(ctx context.Context) (int64, error), next http.Handler) http.Handler {
-	return &versionCache{version: version, next: next, entries: make(map[string]*recorded)}
+	return &versionCache{version: version, next: next, entries: make(map[cacheKey]*recorded)}
 }
 
 type versionCache struct {
@@ -29,8 +29,12 @@ type versionCache struct {
 	next    http.Handler
 
 	mu      sync.Mutex
-	entries map[string]*recorded // by path, query and Accept header
+	entries map[cacheKey]*recorded
 }
+
+// cacheKey is what a recorded response is kept by: its request's path,
+// query and Accept header.
+type cacheKey struct{ path, query, accept string }
 
 // recorded is a response: its headers and body, and the version it shows.
 type recorded struct {
@@ -57,7 +61,7 @@ func (c *versionCache) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
-	key := r.URL.Path + "?" + r.URL.RawQuery + "\n" + r.Header.Get("Accept")
+	key := cacheKey{r.URL.Path, r.URL.RawQuery, r.Header.Get("Accept")}
 	c.mu.Lock()
 	resp := c.entries[key]
 	c.mu.Unlock()

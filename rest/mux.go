@@ -41,7 +41,10 @@ func (m *Mux) HandleFunc(path string, h http.HandlerFunc) {
 
 // ServeHTTP routes r.
 func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if m.logger != nil {
+	// Copying the request to carry the logger is skipped when it carries
+	// it already: a host that puts its one logger on every request (in
+	// http.Server.BaseContext, say) pays no copy per request.
+	if m.logger != nil && Logger(r.Context()) != m.logger {
 		r = r.WithContext(WithLogger(r.Context(), m.logger))
 	}
 	if err := CheckQuery(r); err != nil {

@@ -41,11 +41,13 @@ type Page struct {
 	Envelope bool
 }
 
-// ParsePage reads ?limit= and ?offset= with maxRows as the cap and the
-// default limit. Values that are not whole numbers are a 400.
-func ParsePage(r *http.Request, maxRows int) (Page, error) {
+// ParsePage reads ?limit= and ?offset= from q, the request's query
+// (r.URL.Query(), which parses it anew on every call: a handler parses it
+// once and reads its other parameters from the same q), with maxRows as
+// the cap and the default limit. Values that are not whole numbers are a
+// 400.
+func ParsePage(q url.Values, maxRows int) (Page, error) {
 	p := Page{Limit: maxRows}
-	q := r.URL.Query()
 	bad := &gamekit.InvalidError{}
 	if s := q.Get("limit"); s != "" {
 		p.Envelope = true

@@ -88,7 +88,7 @@ func TestParsePage(t *testing.T) {
 		{"offset=9223372036854775807", rest.Page{}, "offset"},
 		{fmt.Sprintf("offset=%d", rest.MaxOffset+1), rest.Page{}, "offset"},
 	} {
-		got, err := rest.ParsePage(httptest.NewRequest("GET", "/items/?"+tc.query, nil), 100)
+		got, err := rest.ParsePage(httptest.NewRequest("GET", "/items/?"+tc.query, nil).URL.Query(), 100)
 		var invalid *gamekit.InvalidError
 		switch {
 		case tc.bad == "" && (err != nil || got != tc.want):

@@ -18,7 +18,8 @@ import (
 // parameters, which PostgreSQL takes and SQLite (modernc.org/sqlite) binds
 // by position. (bun's own query methods would read $N as text of theirs.)
 type Statement struct {
-	text string
+	text     string
+	detached bool // runs without the caller's cancellation (NewPointRead)
 
 	mu       sync.Mutex
 	db       *sql.DB
@@ -28,6 +29,21 @@ type Statement struct {
 // NewStatement returns text, to be prepared on first use.
 func NewStatement(text string) *Statement {
 	return &Statement{text: text}
+}
+
+// NewPointRead returns text, a read of one row by its key that takes
+// microseconds (a version check, say), to be prepared on first use. It runs
+// without the cancellation of the caller's context (its values are kept):
+// on a cancellable context, which every HTTP request's is, database/sql
+// starts a goroutine per query to watch it and modernc.org/sqlite another,
+// which cost more than such a read. Nothing is lost: a point read does not
+// wait for writers (SQLite's WAL readers read a snapshot, PostgreSQL's
+// readers take no row locks), any other wait is bounded by the driver
+// (SQLite's BusyTimeout, pgdriver's read timeout), and a request whose
+// client went away finishes a read of microseconds instead of
+// interrupting it. Use NewStatement for anything that can run long.
+func NewPointRead(text string) *Statement {
+	return &Statement{text: text, detached: true}
 }
 
 // Prepare prepares the statement on db if db is a *bun.DB and it was not
@@ -118,8 +134,17 @@ func (s *Statement) inTx(ctx context.Context, tx *sql.Tx) runner {
 	return text{s.text, tx}
 }
 
+// context is the context the statement runs with (see NewPointRead).
+func (s *Statement) context(ctx context.Context) context.Context {
+	if s.detached {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
 // Exec runs the statement on db (see Prepare for what is prepared where).
 func (s *Statement) Exec(ctx context.Context, db bun.IDB, args ...any) (sql.Result, error) {
+	ctx = s.context(ctx)
 	r, err := s.run(ctx, db)
 	if err != nil {
 		return nil, err
@@ -129,6 +154,7 @@ func (s *Statement) Exec(ctx context.Context, db bun.IDB, args ...any) (sql.Resu
 
 // Query runs the statement on db and returns its rows.
 func (s *Statement) Query(ctx context.Context, db bun.IDB, args ...any) (*sql.Rows, error) {
+	ctx = s.context(ctx)
 	r, err := s.run(ctx, db)
 	if err != nil {
 		return nil, err
@@ -139,6 +165,7 @@ func (s *Statement) Query(ctx context.Context, db bun.IDB, args ...any) (*sql.Ro
 // QueryRow runs the statement on db and returns its one row; an error in
 // choosing how to run it is returned rather than deferred to Scan.
 func (s *Statement) QueryRow(ctx context.Context, db bun.IDB, args ...any) (*sql.Row, error) {
+	ctx = s.context(ctx)
 	r, err := s.run(ctx, db)
 	if err != nil {
 		return nil, err

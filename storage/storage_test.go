@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -365,6 +366,44 @@ func TestStatement(t *testing.T) {
 		}
 		if got := read(selectV, db, 2); got != "two" {
 			t.Errorf("prepared: got %q, want two", got)
+		}
+	})
+}
+
+// A point read runs without its context's cancellation, on a database and
+// in a transaction; any other statement stops with the context.
+func TestPointRead(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		if _, err := db.ExecContext(ctx, "CREATE TABLE kv (k BIGINT PRIMARY KEY, v TEXT NOT NULL)"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, "INSERT INTO kv (k, v) VALUES (1, 'one')"); err != nil {
+			t.Fatal(err)
+		}
+		cancelled, cancel := context.WithCancel(ctx)
+		cancel()
+		read := func(st *storage.Statement, on bun.IDB) error {
+			row, err := st.QueryRow(cancelled, on, 1)
+			if err != nil {
+				return err
+			}
+			var v string
+			return row.Scan(&v)
+		}
+		point := storage.NewPointRead("SELECT v FROM kv WHERE k = $1")
+		plain := storage.NewStatement("SELECT v FROM kv WHERE k = $1")
+		if err := read(point, db); err != nil {
+			t.Errorf("point read, cancelled: got %v, want nil", err)
+		}
+		if err := read(plain, db); !errors.Is(err, context.Canceled) {
+			t.Errorf("statement, cancelled: got %v, want %v", err, context.Canceled)
+		}
+		err := storage.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+			return read(point, tx)
+		})
+		if err != nil {
+			t.Errorf("point read in a transaction, cancelled: got %v, want nil", err)
 		}
 	})
 }

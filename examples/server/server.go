@@ -305,6 +305,9 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 		Handler:           b.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// Every request carries the logger its handlers log to already, so
+		// they need not copy the request to add it (see rest.Mux).
+		BaseContext: func(net.Listener) context.Context { return rest.WithLogger(context.Background(), logger) },
 	}
 	site := siteURL(ln.Addr())
 	logger.Info("serving", "page", site, "admin", site+"admin/", "addr", ln.Addr().String(), "db", describeDB(cfg.db))

@@ -48,8 +48,12 @@ func newCredentialCache(ttl time.Duration) *credentialCache {
 	return &credentialCache{ttl: ttl, key: key, entries: map[[32]byte]cachedCredential{}}
 }
 
-// tokenKey is the cache key of a token.
-func tokenKey(token string) [32]byte { return sha256.Sum256([]byte("token\x00" + token)) }
+// tokenKey is the cache key of a token; it is hashed from a buffer on the
+// stack, since it is made on every signed-in request.
+func tokenKey(token string) [32]byte {
+	var buf [64]byte // room for the prefix and a token (43 bytes)
+	return sha256.Sum256(append(append(buf[:0], "token\x00"...), token...))
+}
 
 // passwordKey is the cache key of a username and password sent from a
 // client: keyed by a secret of this process, so the cache holds nothing

@@ -13,7 +13,10 @@
 //	wrk -t2 -c32 -d10s --latency
 //
 // against the limit and, right after, against the server, printing req/s,
-// p99 and the ratio. wrk must be on the PATH (apt-get install wrk). From
+// p99 and the ratio, and the CPU time each spent per request with the
+// ratio of those: on a machine that other work shares, req/s moves with
+// the neighbours, CPU time per request much less (Linux only: it is read
+// from /proc). wrk must be on the PATH (apt-get install wrk). From
 // the repository's root:
 //
 //	go run ./examples/server/loadtest                 # every request, once
@@ -183,15 +186,16 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("-d: %w", err)
 	}
-	const row = "%-14s %5v %12v %10v %13v %11v %6v\n"
-	fmt.Printf(row, "request", "round", "limit req/s", "limit p99", "server req/s", "server p99", "ratio")
+	const row = "%-14s %5v %12v %10v %13v %11v %6v %9v %10v %10v\n"
+	fmt.Printf(row, "request", "round", "limit req/s", "limit p99", "server req/s", "server p99", "ratio",
+		"limit µs", "server µs", "cpu ratio")
 	for round := 1; round <= *rounds; round++ {
 		for _, rq := range chosen {
 			wrkArgs := []string{"-t" + strconv.Itoa(*threads), "-c" + strconv.Itoa(*conns), "-d" + *duration, "--latency"}
 			if t := tokens[rq.user]; t != "" {
 				wrkArgs = append(wrkArgs, "-H", "Authorization: "+bearer(t))
 			}
-			lim, err := runWrk(append(wrkArgs, "http://"+limitAddr+rq.path))
+			lim, err := runWrk(os.Getpid(), append(wrkArgs, "http://"+limitAddr+rq.path))
 			if err != nil {
 				return fmt.Errorf("%s, limit: %w", rq.name, err)
 			}
@@ -200,7 +204,7 @@ func run() error {
 				done = make(chan error, 1)
 				go func() { done <- saveProfiles(pprofAddr, *profile, rq.name, seconds) }()
 			}
-			got, err := runWrk(append(wrkArgs, "http://"+addr+rq.path))
+			got, err := runWrk(srv.Process.Pid, append(wrkArgs, "http://"+addr+rq.path))
 			if err != nil {
 				return fmt.Errorf("%s, server: %w", rq.name, err)
 			}
@@ -210,7 +214,8 @@ func run() error {
 				}
 			}
 			fmt.Printf(row, rq.name, round, fmt.Sprintf("%.0f", lim.rps), lim.p99,
-				fmt.Sprintf("%.0f", got.rps), got.p99, fmt.Sprintf("%.2f", got.rps/lim.rps))
+				fmt.Sprintf("%.0f", got.rps), got.p99, fmt.Sprintf("%.2f", got.rps/lim.rps),
+				lim.cpuPerRequest(), got.cpuPerRequest(), cpuRatio(lim, got))
 		}
 	}
 	return nil
@@ -370,20 +375,73 @@ func fetch(url, token string) (reply, error) {
 	return reply{header: h, body: body}, nil
 }
 
-// result is what wrk measured.
+// result is what wrk measured, and the CPU time the process it loaded
+// used meanwhile (0 where /proc cannot tell).
 type result struct {
-	rps float64
-	p99 string
+	rps      float64
+	p99      string
+	requests int
+	cpu      time.Duration
+}
+
+// cpuPerRequest is the CPU time per request in microseconds, as text.
+func (r result) cpuPerRequest() string {
+	if r.cpu == 0 || r.requests == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f", float64(r.cpu.Microseconds())/float64(r.requests))
+}
+
+// cpuRatio is the limit's CPU time per request over the server's: the
+// share of the limit's req/s the server would reach if both had the
+// machine to themselves and the CPU were all that counted.
+func cpuRatio(limit, server result) string {
+	if limit.cpu == 0 || server.cpu == 0 || limit.requests == 0 || server.requests == 0 {
+		return "-"
+	}
+	l := float64(limit.cpu) / float64(limit.requests)
+	s := float64(server.cpu) / float64(server.requests)
+	return fmt.Sprintf("%.2f", l/s)
+}
+
+// processCPU returns the user and system CPU time process pid has used, from
+// /proc/pid/stat, in clock ticks of 10 ms (Linux's USER_HZ); 0 where there
+// is no /proc.
+func processCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command's name, which is in parentheses and may
+	// hold spaces: state is the first, utime the 12th and stime the 13th.
+	i := strings.LastIndexByte(string(b), ')')
+	fields := strings.Fields(string(b[i+1:]))
+	if i < 0 || len(fields) < 13 {
+		return 0
+	}
+	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
+	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 var (
 	rpsLine = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
 	p99Line = regexp.MustCompile(`\s99%\s+(\S+)`)
 	nonOK   = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
+	total   = regexp.MustCompile(`(\d+) requests in`)
 )
 
-func runWrk(args []string) (result, error) {
+// runWrk runs wrk with args against process pid, which serves its URL.
+func runWrk(pid int, args []string) (result, error) {
+	before := processCPU(pid)
 	out, err := exec.Command("wrk", args...).CombinedOutput()
+	cpu := processCPU(pid) - before
+	if before == 0 {
+		cpu = 0
+	}
 	if err != nil {
 		return result{}, fmt.Errorf("wrk: %v\n%s", err, out)
 	}
@@ -395,7 +453,11 @@ func runWrk(args []string) (result, error) {
 		return result{}, fmt.Errorf("cannot read wrk's output:\n%s", out)
 	}
 	n, _ := strconv.ParseFloat(string(rps[1]), 64)
-	return result{rps: n, p99: string(p99[1])}, nil
+	res := result{rps: n, p99: string(p99[1]), cpu: cpu}
+	if m := total.FindSubmatch(out); m != nil {
+		res.requests, _ = strconv.Atoi(string(m[1]))
+	}
+	return res, nil
 }
 
 // saveProfiles saves a CPU profile and the allocations of the server
