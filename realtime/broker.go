@@ -181,7 +181,7 @@ type sequence struct {
 	hmu     sync.Mutex
 	seq     uint64
 	opts    HistoryOptions
-	history []kept // oldest first, at most opts.Size
+	history []kept // oldest first; the last opts.Size are kept (up to twice that held)
 }
 
 type kept struct {
@@ -253,9 +253,10 @@ func (b *LocalBroker) Publish(ctx context.Context, m Message) (Position, error) 
 	seq.seq++
 	m.Seq, m.Epoch = seq.seq, b.epoch
 	if seq.opts.Size > 0 {
-		if len(seq.history) == seq.opts.Size {
-			copy(seq.history, seq.history[1:])
-			seq.history = seq.history[:len(seq.history)-1]
+		// The older half goes at once when twice Size are held: one copy
+		// every Size publishes, not a shift of the whole history each time.
+		if len(seq.history) == 2*seq.opts.Size {
+			seq.history = append(seq.history[:0], seq.history[seq.opts.Size:]...)
 		}
 		seq.history = append(seq.history, kept{m: m, expires: now.Add(seq.opts.TTL)})
 	}
@@ -314,7 +315,7 @@ func (b *LocalBroker) History(ctx context.Context, channel string, since Positio
 		return nil, pos, nil
 	}
 	s.expire(b.opts.Now())
-	if want > len(s.history) {
+	if want > len(s.history) || want > s.opts.Size {
 		return nil, pos, ErrHistoryGone
 	}
 	out := make([]Message, want)
