@@ -517,11 +517,12 @@ func (s *Scheduler) heartbeat(ctx context.Context, now time.Time, step bool) err
 			if err := s.lease.outage(ctx, seen, until); err != nil {
 				return err
 			}
-			args := []any{"schedule", s.opts.Name, "until", until}
+			// A schedule that never ran before (a new database) had no
+			// outage worth a warning: nothing was due.
 			if seen != nil {
-				args = append(args, "since", *seen)
+				s.log.Warn("no gift scheduler ran; ticks of the outage follow the catch-up policy",
+					"schedule", s.opts.Name, "since", *seen, "until", until)
 			}
-			s.log.Warn("no gift scheduler ran; ticks of the outage follow the catch-up policy", args...)
 		}
 		s.awayFrom = time.Time{}
 	} else if !step && now.Sub(s.beatAt) < s.retryAfter() {
