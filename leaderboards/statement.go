@@ -56,6 +56,14 @@ const (
 	WHERE abs(r.rank_score + excluded.rank_score) <= $10
 		AND abs(r.rank_subscore + excluded.rank_subscore) <= $10` + recordReturning
 
+	// submitCheckSQL is what a submit that wrote nothing reads: a row when
+	// board $1 still has version $2, holding user $4's record in period $3
+	// if there is one (else NULLs). No row: the board changed or went.
+	submitCheckSQL = `SELECT FALSE, r.user_id, r.username, r.rank_score, r.rank_subscore, r.metadata, r.updated_at
+	FROM gamekit_leaderboards AS b LEFT JOIN gamekit_leaderboard_records AS r
+		ON r.board_id = b.id AND r.period = $3 AND r.user_id = $4
+	WHERE b.id = $1 AND b.version = $2`
+
 	// recordSQL reads user $3's record in period $2 of board $1.
 	recordSQL = `SELECT ` + recordColumns + ` FROM gamekit_leaderboard_records
 	WHERE board_id = $1 AND period = $2 AND user_id = $3`
@@ -111,6 +119,24 @@ const (
 	// recordColumns are what scanRecord reads, in its order.
 	recordColumns = `user_id, username, rank_score, rank_subscore, metadata, updated_at`
 )
+
+// pgSubmit makes a submit statement one round trip on PostgreSQL whether
+// it writes or not: the upsert runs in a CTE, and when it returns nothing
+// the same statement reads submitCheckSQL, from the same snapshot, so a
+// refused Best submit costs no more statements than an accepted one. The
+// first column is true when the upsert wrote. (SQLite takes only SELECTs in
+// a WITH: there the store runs submitCheckSQL after the upsert.)
+//
+// The snapshot is the statement's, while the upsert's condition is checked
+// against the newest committed version of the record, which a concurrent
+// submit may have written after the snapshot was taken: the store trusts
+// the record read only when it refuses the score too, and reads it again
+// otherwise.
+func pgSubmit(upsert string) string {
+	return `WITH up AS (` + upsert + `)
+	SELECT TRUE, ` + recordColumns + ` FROM up
+	UNION ALL ` + submitCheckSQL + ` AND NOT EXISTS (SELECT 1 FROM up)`
+}
 
 // The change sequence on each database. On PostgreSQL it is the id of the
 // writing transaction, and the watermark the oldest transaction still

@@ -194,8 +194,8 @@ type SQLStore struct {
 	rankCache *rankCache
 	pg        bool
 
-	best, set, incr, record, rank, rankWithin, after, before *storage.Statement
-	keys, watermark, changes                                 *storage.Statement
+	best, set, incr, submitCheck, record, rank, rankWithin, after, before *storage.Statement
+	keys, watermark, changes                                              *storage.Statement
 }
 
 var _ Store = (*SQLStore)(nil)
@@ -230,9 +230,13 @@ func NewSQLStore(db bun.IDB, opts *StoreOptions) (*SQLStore, error) {
 	}
 	pg := db.Dialect().Name() == dialect.PG
 	stmt := func(text string) *storage.Statement { return storage.NewStatement(dialectSQL(text, pg)) }
+	bestSQL, setSQL, incrSQL := bestSQL, setSQL, incrSQL
+	if pg {
+		bestSQL, setSQL, incrSQL = pgSubmit(bestSQL), pgSubmit(setSQL), pgSubmit(incrSQL)
+	}
 	s := &SQLStore{db: db, publisher: o.Publisher, publishing: o.Publisher != nil, logger: o.Logger, now: o.Now,
 		topN: o.TopN, rankDepth: o.RankDepth, boards: map[string]Board{}, pg: pg,
-		best: stmt(bestSQL), set: stmt(setSQL), incr: stmt(incrSQL),
+		best: stmt(bestSQL), set: stmt(setSQL), incr: stmt(incrSQL), submitCheck: stmt(submitCheckSQL),
 		record: stmt(recordSQL), rank: stmt(rankSQL), rankWithin: stmt(rankWithinSQL),
 		after: stmt(afterSQL), before: stmt(beforeSQL),
 		keys: stmt(keysSQL), watermark: stmt(watermarkSQL), changes: stmt(changesSQL)}
@@ -501,40 +505,86 @@ func (s *SQLStore) Submit(ctx context.Context, board string, userID int64, usern
 		case Incr:
 			stmt, args = s.incr, append(args, int64(MaxScore))
 		}
-		row, err := stmt.QueryRow(ctx, s.db, args...)
+		rec, written, found, err := s.upsert(ctx, stmt, sign, args)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // the board changed or went: read it again
+		}
 		if err != nil {
 			return Record{}, fmt.Errorf("leaderboards: submit: %w", err)
 		}
-		rec, err := scanRecord(row, sign)
-		if err == nil {
+		if written {
 			if err := s.announce(ctx, b, p, old, rec); err != nil {
 				return Record{}, err
 			}
 			return rec, nil
 		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return Record{}, fmt.Errorf("leaderboards: submit: %w", err)
-		}
-		// Nothing written: the board changed or went, or the operator
-		// refused the score.
-		fresh, err := s.Board(ctx, board)
-		if err != nil {
-			return Record{}, err
-		}
-		if fresh.Version != b.Version {
-			continue
-		}
+		// Nothing written on a current board: the operator refused the
+		// score.
 		if b.Operator == Incr {
 			return Record{}, &gamekit.InvalidError{Fields: map[string][]string{
 				"score": {"Ensure the record stays between -" + fmt.Sprint(MaxScore) + " and " + fmt.Sprint(MaxScore) + "."}}}
 		}
+		if found && b.Operator == Best && !improves(score*sign, subscore*sign, rec, sign) {
+			return rec, nil
+		}
+		// The record read is older than the one that refused the score (a
+		// concurrent submit's, after the statement's snapshot), or gone.
 		rec, err = s.read(ctx, b, p.ID, userID)
 		if errors.Is(err, ErrRecordNotFound) {
 			continue // deleted in between
 		}
 		return rec, err
 	}
+	if _, err := s.Board(ctx, board); err != nil {
+		return Record{}, err
+	}
 	return Record{}, boardChanging(board)
+}
+
+// upsert runs a submit statement, stmt with args. It returns the record
+// written, or, when nothing was written on a board still at the version
+// in args, the record as read (found false when there is none);
+// sql.ErrNoRows when the board changed or went. On PostgreSQL that is one
+// statement (pgSubmit), on SQLite a second one, submitCheckSQL, when the
+// first writes nothing.
+func (s *SQLStore) upsert(ctx context.Context, stmt *storage.Statement, sign int64, args []any) (rec Record, written, found bool, err error) {
+	row, err := stmt.QueryRow(ctx, s.db, args...)
+	if err != nil {
+		return Record{}, false, false, err
+	}
+	if s.pg {
+		return scanSubmitted(row, sign)
+	}
+	rec, err = scanRecord(row, sign)
+	if !errors.Is(err, sql.ErrNoRows) {
+		return rec, err == nil, err == nil, err
+	}
+	if row, err = s.submitCheck.QueryRow(ctx, s.db, args[:4]...); err != nil {
+		return Record{}, false, false, err
+	}
+	return scanSubmitted(row, sign)
+}
+
+// scanSubmitted reads a row of pgSubmit or submitCheckSQL: whether the
+// submit wrote, and the record, if any.
+func scanSubmitted(row scanner, sign int64) (rec Record, written, found bool, err error) {
+	var user, score, subscore, at sql.NullInt64
+	var name, meta sql.NullString
+	if err := row.Scan(&written, &user, &name, &score, &subscore, &meta, &at); err != nil {
+		return Record{}, false, false, err
+	}
+	if !user.Valid {
+		return Record{}, written, false, nil
+	}
+	return Record{UserID: user.Int64, Username: name.String, Score: score.Int64 * sign, Subscore: subscore.Int64 * sign,
+		Metadata: json.RawMessage(meta.String), UpdatedAt: time.UnixMicro(at.Int64).UTC()}, written, true, nil
+}
+
+// improves reports whether a Best submit of the stored score and subscore
+// (multiplied by the sign) would replace rec: bestSQL's condition.
+func improves(score, subscore int64, rec Record, sign int64) bool {
+	rs, rsub := rec.Score*sign, rec.Subscore*sign
+	return score < rs || score == rs && subscore < rsub
 }
 
 // announce publishes a submit's change, once it is committed, on the
