@@ -30,10 +30,17 @@ type client struct {
 	// queued counts the messages handed to melody and not yet written; it
 	// never exceeds SendBuffer, so melody never drops one.
 	queued atomic.Int64
-	room   chan struct{} // a message was written: there may be room
-	gone   chan struct{} // closed when the hub drops the client
-	ended  chan struct{} // closed when the connection has ended
-	once   sync.Once
+	// waiting counts the senders waiting for room. A sender counts itself
+	// before it re-checks queued and blocks, and a write is signalled on
+	// room only when one is waiting: every delivery then costs an atomic
+	// load, not a channel operation. (Go's atomics are sequentially
+	// consistent, so either the sender sees the freed slot or the writer
+	// sees the waiter; room holds the signal until the sender takes it.)
+	waiting atomic.Int32
+	room    chan struct{} // a message was written: there may be room
+	gone    chan struct{} // closed when the hub drops the client
+	ended   chan struct{} // closed when the connection has ended
+	once    sync.Once
 
 	channels map[string]struct{} // guarded by hub.mu
 
@@ -57,9 +64,13 @@ func (h *Hub) newClient(id gamekit.Identity) *client {
 	}
 }
 
+// clientOf is the client of a session. It reads s.Keys without
+// Session.Get's lock, once per delivered frame: the hub gives melody the
+// map in HandleRequestWithKeys, before the session's goroutines start,
+// and never writes to it afterwards (no Session.Set or UnSet), so reading
+// it is race free.
 func clientOf(s *melody.Session) *client {
-	c, _ := s.Get(clientKey)
-	return c.(*client)
+	return s.Keys[clientKey].(*client)
 }
 
 // send queues frame for the client. When the send buffer is full it waits
@@ -80,7 +91,7 @@ func (c *client) send(frame []byte, deadline *time.Time) bool {
 			if !c.queued.CompareAndSwap(n, n+1) {
 				continue
 			}
-			if n+1 < limit {
+			if n+1 < limit && c.waiting.Load() > 0 {
 				c.signalRoom() // pass on a wake-up another sender may need
 			}
 			if c.session.Write(frame) != nil {
@@ -94,23 +105,43 @@ func (c *client) send(frame []byte, deadline *time.Time) bool {
 		if timer == nil {
 			timer = time.NewTimer(time.Until(*deadline))
 		}
-		select {
-		case <-c.room:
-		case <-c.gone:
-			return false
-		case <-c.ended:
-			return false
-		case <-timer.C:
-			c.drop(CloseSlowConsumer, "slow consumer: send buffer full")
+		if !c.waitRoom(limit, timer) {
 			return false
 		}
 	}
 }
 
-// sent is melody's word that a queued message was written.
+// waitRoom waits until a message was written (there may be room), and
+// reports false if instead the client went or the timer fired (then the
+// client is dropped as a slow consumer). It counts itself in waiting
+// before it re-checks the buffer, so a write between the sender's check
+// and its wait is not missed.
+func (c *client) waitRoom(limit int64, timer *time.Timer) bool {
+	c.waiting.Add(1)
+	defer c.waiting.Add(-1)
+	if c.queued.Load() < limit {
+		return true // written meanwhile
+	}
+	select {
+	case <-c.room:
+		return true
+	case <-c.gone:
+		return false
+	case <-c.ended:
+		return false
+	case <-timer.C:
+		c.drop(CloseSlowConsumer, "slow consumer: send buffer full")
+		return false
+	}
+}
+
+// sent is melody's word that a queued message was written. It signals
+// room only if a sender is waiting for it (see waiting).
 func (c *client) sent() {
 	c.queued.Add(-1)
-	c.signalRoom()
+	if c.waiting.Load() > 0 {
+		c.signalRoom()
+	}
 }
 
 func (c *client) signalRoom() {
