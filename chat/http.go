@@ -141,14 +141,6 @@ func noContent(w http.ResponseWriter, r *http.Request, err error) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func reply(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
-	if err != nil {
-		rest.WriteError(w, r, err)
-		return
-	}
-	rest.WriteJSON(w, r, status, v)
-}
-
 func (h *Handler) rooms(w http.ResponseWriter, r *http.Request) {
 	by, _, ok := caller(w, r)
 	if !ok {
@@ -173,11 +165,7 @@ func (h *Handler) rooms(w http.ResponseWriter, r *http.Request) {
 			opts.Visible = by.UserID
 		}
 		rooms, err := h.store.Rooms(r.Context(), opts)
-		if err != nil {
-			rest.WriteError(w, r, err)
-			return
-		}
-		rest.WriteList(w, r, page, rooms, func() (int, error) { return h.store.CountRooms(r.Context(), opts) })
+		rest.WriteList(w, r, page, rooms, err, func() (int, error) { return h.store.CountRooms(r.Context(), opts) })
 	case http.MethodPost:
 		var body struct {
 			Name string `json:"name"`
@@ -195,7 +183,7 @@ func (h *Handler) rooms(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		err := h.store.CreateRoom(r.Context(), by, &room)
-		reply(w, r, http.StatusCreated, room, err)
+		rest.Reply(w, r, http.StatusCreated, room, err)
 	default:
 		rest.MethodNotAllowed(w, r)
 	}
@@ -209,7 +197,7 @@ func (h *Handler) room(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 		room, err := h.store.Room(r.Context(), ids[0], by)
-		reply(w, r, http.StatusOK, room, err)
+		rest.Reply(w, r, http.StatusOK, room, err)
 	case http.MethodDelete:
 		noContent(w, r, h.store.DeleteRoom(r.Context(), ids[0], by))
 	default:
@@ -300,7 +288,7 @@ func (h *Handler) messages(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		m, err := h.store.Send(r.Context(), ids[0], by, body)
-		reply(w, r, http.StatusCreated, m, err)
+		rest.Reply(w, r, http.StatusCreated, m, err)
 	default:
 		rest.MethodNotAllowed(w, r)
 	}
@@ -328,7 +316,7 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		m, err := h.store.Edit(r.Context(), ids[0], ids[1], by, body)
-		reply(w, r, http.StatusOK, m, err)
+		rest.Reply(w, r, http.StatusOK, m, err)
 	case http.MethodDelete:
 		_, err := h.store.DeleteMessage(r.Context(), ids[0], ids[1], by)
 		noContent(w, r, err)
@@ -366,11 +354,7 @@ func (h *Handler) members(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		members, err := h.store.Members(r.Context(), ids[0], by, page.Fetch(), page.Offset)
-		if err != nil {
-			rest.WriteError(w, r, err)
-			return
-		}
-		rest.WriteList(w, r, page, members, func() (int, error) {
+		rest.WriteList(w, r, page, members, err, func() (int, error) {
 			room, err := h.store.Room(r.Context(), ids[0], by)
 			return room.Members, err
 		})
@@ -381,7 +365,7 @@ func (h *Handler) members(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		m, err := h.store.AddMember(r.Context(), ids[0], by, user)
-		reply(w, r, http.StatusCreated, m, err)
+		rest.Reply(w, r, http.StatusCreated, m, err)
 	default:
 		rest.MethodNotAllowed(w, r)
 	}
@@ -414,7 +398,7 @@ func (h *Handler) direct(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m, err := h.store.SendDirect(r.Context(), ids[0], by, body)
-	reply(w, r, http.StatusCreated, m, err)
+	rest.Reply(w, r, http.StatusCreated, m, err)
 }
 
 func (h *Handler) blocks(w http.ResponseWriter, r *http.Request) {
@@ -428,7 +412,7 @@ func (h *Handler) blocks(w http.ResponseWriter, r *http.Request) {
 		if blocks == nil {
 			blocks = []Block{}
 		}
-		reply(w, r, http.StatusOK, blocks, err)
+		rest.Reply(w, r, http.StatusOK, blocks, err)
 	case http.MethodPost:
 		user, err := decodeUser(w, r)
 		if err != nil {
@@ -436,7 +420,7 @@ func (h *Handler) blocks(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		b, err := h.store.Block(r.Context(), by, user)
-		reply(w, r, http.StatusCreated, b, err)
+		rest.Reply(w, r, http.StatusCreated, b, err)
 	default:
 		rest.MethodNotAllowed(w, r)
 	}
@@ -494,11 +478,7 @@ func (h *Handler) mutes(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		mutes, err := h.store.Mutes(r.Context(), by, opts)
-		if err != nil {
-			rest.WriteError(w, r, err)
-			return
-		}
-		rest.WriteList(w, r, page, mutes, func() (int, error) {
+		rest.WriteList(w, r, page, mutes, err, func() (int, error) {
 			all, err := h.store.Mutes(r.Context(), by, MuteListOptions{User: opts.User, Room: opts.Room, Expired: opts.Expired, Limit: 1 << 30})
 			return len(all), err
 		})
@@ -542,7 +522,7 @@ func (h *Handler) mutes(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		m, err := h.store.Mute(r.Context(), by, m)
-		reply(w, r, http.StatusCreated, m, err)
+		rest.Reply(w, r, http.StatusCreated, m, err)
 	default:
 		rest.MethodNotAllowed(w, r)
 	}

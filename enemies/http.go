@@ -107,11 +107,7 @@ func (h *Handler) monsters(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		monsters, err := h.store.Monsters(r.Context(), opts)
-		if err != nil {
-			rest.WriteError(w, r, err)
-			return
-		}
-		rest.WriteList(w, r, page, monsters, func() (int, error) { return h.store.CountMonsters(r.Context(), opts) })
+		rest.WriteList(w, r, page, monsters, err, func() (int, error) { return h.store.CountMonsters(r.Context(), opts) })
 	case http.MethodPost:
 		body, err := h.monsterBody(w, r)
 		if err != nil {
@@ -207,11 +203,7 @@ func (h *Handler) transition(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m, err := h.store.Fire(r.Context(), id, name, args, caller.UserID)
-	if err != nil {
-		rest.WriteError(w, r, err)
-		return
-	}
-	rest.WriteJSON(w, r, http.StatusOK, m)
+	rest.Reply(w, r, http.StatusOK, m, err)
 }
 
 func (h *Handler) history(w http.ResponseWriter, r *http.Request) {
@@ -235,11 +227,7 @@ func (h *Handler) history(w http.ResponseWriter, r *http.Request) {
 	}
 	opts := HistoryOptions{Monster: id, Limit: page.Fetch(), Offset: page.Offset}
 	entries, err := h.store.History(r.Context(), opts)
-	if err != nil {
-		rest.WriteError(w, r, err)
-		return
-	}
-	rest.WriteList(w, r, page, entries, func() (int, error) { return h.store.CountHistory(r.Context(), opts) })
+	rest.WriteList(w, r, page, entries, err, func() (int, error) { return h.store.CountHistory(r.Context(), opts) })
 }
 
 func (h *Handler) graph(w http.ResponseWriter, r *http.Request) {

@@ -124,11 +124,7 @@ func (h *Handler) items(w http.ResponseWriter, r *http.Request) {
 		opts := ListOptions{Search: q.Get("search"), Sort: q.Get("ordering"),
 			Limit: page.Fetch(), Offset: page.Offset}
 		items, err := h.store.Items(r.Context(), opts)
-		if err != nil {
-			rest.WriteError(w, r, err)
-			return
-		}
-		rest.WriteList(w, r, page, items, func() (int, error) { return h.store.CountItems(r.Context(), opts) })
+		rest.WriteList(w, r, page, items, err, func() (int, error) { return h.store.CountItems(r.Context(), opts) })
 	case http.MethodPost:
 		body, err := h.itemBody(w, r, true)
 		if err != nil {
@@ -237,11 +233,7 @@ func (h *Handler) inventories(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		invs, err := h.store.Inventories(r.Context(), opts)
-		if err != nil {
-			rest.WriteError(w, r, err)
-			return
-		}
-		rest.WriteList(w, r, page, invs, func() (int, error) { return h.store.CountInventories(r.Context(), opts) })
+		rest.WriteList(w, r, page, invs, err, func() (int, error) { return h.store.CountInventories(r.Context(), opts) })
 	case http.MethodPost:
 		change, err := h.inventoryChange(w, r, true)
 		if err != nil {
@@ -299,7 +291,7 @@ func (h *Handler) ownInventory(w http.ResponseWriter, r *http.Request, page rest
 	}
 	count := len(invs)
 	invs = invs[min(page.Offset, count):]
-	rest.WriteList(w, r, page, invs, func() (int, error) { return count, nil })
+	rest.WriteList(w, r, page, invs, nil, func() (int, error) { return count, nil })
 }
 
 func (h *Handler) inventory(w http.ResponseWriter, r *http.Request) {
@@ -434,11 +426,7 @@ func (h *Handler) inventoryItems(w http.ResponseWriter, r *http.Request) {
 	opts := ListOptions{InventoryID: id, Search: q.Get("search"), Sort: sort,
 		Limit: page.Fetch(), Offset: page.Offset}
 	items, err := h.store.Items(r.Context(), opts)
-	if err != nil {
-		rest.WriteError(w, r, err)
-		return
-	}
-	rest.WriteList(w, r, page, items, func() (int, error) { return h.store.CountItems(r.Context(), opts) })
+	rest.WriteList(w, r, page, items, err, func() (int, error) { return h.store.CountItems(r.Context(), opts) })
 }
 
 // plainJSON reports whether r asks for JSON as the cache holds it: not

@@ -110,11 +110,7 @@ func (h *Handler) boards(w http.ResponseWriter, r *http.Request) {
 		}
 		opts := ListOptions{Search: q.Get("search"), Limit: page.Fetch(), Offset: page.Offset}
 		boards, err := h.store.Boards(r.Context(), opts)
-		if err != nil {
-			rest.WriteError(w, r, err)
-			return
-		}
-		rest.WriteList(w, r, page, boards, func() (int, error) { return h.store.CountBoards(r.Context(), opts) })
+		rest.WriteList(w, r, page, boards, err, func() (int, error) { return h.store.CountBoards(r.Context(), opts) })
 	case http.MethodPost:
 		var body boardBody
 		err := rest.Admin(r)

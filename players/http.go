@@ -104,11 +104,7 @@ func (h *Handler) players(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	players, err := h.store.Players(r.Context(), opts)
-	if err != nil {
-		rest.WriteError(w, r, err)
-		return
-	}
-	rest.WriteList(w, r, page, players, func() (int, error) { return h.store.CountPlayers(r.Context(), opts) })
+	rest.WriteList(w, r, page, players, err, func() (int, error) { return h.store.CountPlayers(r.Context(), opts) })
 }
 
 func (h *Handler) player(w http.ResponseWriter, r *http.Request) {
@@ -126,11 +122,7 @@ func (h *Handler) player(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := h.store.Player(r.Context(), id)
-	if err != nil {
-		rest.WriteError(w, r, err)
-		return
-	}
-	rest.WriteJSON(w, r, http.StatusOK, p)
+	rest.Reply(w, r, http.StatusOK, p, err)
 }
 
 // moveBody is the JSON of a move: how far on each axis.
@@ -162,9 +154,5 @@ func (h *Handler) move(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p, err := h.store.Move(r.Context(), id, caller.UserID, body.DX, body.DY)
-	if err != nil {
-		rest.WriteError(w, r, err)
-		return
-	}
-	rest.WriteJSON(w, r, http.StatusOK, p)
+	rest.Reply(w, r, http.StatusOK, p, err)
 }

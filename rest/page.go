@@ -87,10 +87,15 @@ type envelope[T any] struct {
 	Results  []T     `json:"results"`
 }
 
-// WriteList writes rows, read with p.Fetch(), as p asks. count, the number
-// of rows in the whole list, is used only by an envelope; call it only
-// then, since counting a large table is not free.
-func WriteList[T any](w http.ResponseWriter, r *http.Request, p Page, rows []T, count func() (int, error)) {
+// WriteList writes rows, read with p.Fetch(), as p asks, or err, the
+// error of reading them, as WriteError does. count, the number of rows in
+// the whole list, is used only by an envelope; call it only then, since
+// counting a large table is not free.
+func WriteList[T any](w http.ResponseWriter, r *http.Request, p Page, rows []T, err error, count func() (int, error)) {
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
 	if rows == nil {
 		rows = []T{}
 	}

@@ -59,6 +59,16 @@ func WriteJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
 	WriteRaw(w, status, buf.Bytes())
 }
 
+// Reply writes v with the given status, or err as WriteError does: the
+// end of a handler that asked a store for v.
+func Reply(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	WriteJSON(w, r, status, v)
+}
+
 // WriteRaw writes body, already JSON, with the given status.
 func WriteRaw(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()

@@ -115,3 +115,26 @@ func TestID(t *testing.T) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 }
+
+// Reply and WriteList write what the store returned, or its error as
+// WriteError would, and never both.
+func TestReplyWritesTheErrorInstead(t *testing.T) {
+	notFound := gamekit.Errorf(gamekit.ErrNotFound, "no such thing")
+	for name, write := range map[string]func(w http.ResponseWriter, r *http.Request, err error){
+		"Reply": func(w http.ResponseWriter, r *http.Request, err error) { rest.Reply(w, r, 201, []int{1}, err) },
+		"WriteList": func(w http.ResponseWriter, r *http.Request, err error) {
+			rest.WriteList(w, r, rest.Page{Limit: 10}, []int{1}, err, nil)
+		},
+	} {
+		rec := httptest.NewRecorder()
+		write(rec, httptest.NewRequest("GET", "/", nil), notFound)
+		if got := strings.TrimSpace(rec.Body.String()); rec.Code != 404 || got != `{"detail":"Not found."}` {
+			t.Errorf("%s with an error: got %d %s, want 404 Not found", name, rec.Code, got)
+		}
+		rec = httptest.NewRecorder()
+		write(rec, httptest.NewRequest("GET", "/", nil), nil)
+		if got := strings.TrimSpace(rec.Body.String()); got != "[1]" {
+			t.Errorf("%s without an error: got %d %s, want [1]", name, rec.Code, got)
+		}
+	}
+}
