@@ -69,7 +69,10 @@ func TestMetrics(t *testing.T) {
 	url := "http://" + metricsAddr + "/metrics"
 	var got map[string]float64
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if got = scrapeMetrics(t, url); got[`gamekit_gifts_tick_duration_seconds_count{schedule="gifts"}`] >= 1 {
+		// The hub counts a client once it has handled its connection,
+		// which may be a moment after the client reads the 101.
+		if got = scrapeMetrics(t, url); got[`gamekit_gifts_tick_duration_seconds_count{schedule="gifts"}`] >= 1 &&
+			got[`gamekit_realtime_clients`] >= 1 {
 			break
 		}
 	}
