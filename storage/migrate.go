@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -115,6 +117,11 @@ const PostgresOnly = "-- postgres only"
 // scripts hold while they run ("gamekit" in ASCII).
 const migrationLock = 0x67616d656b6974
 
+// migrateLock is the advisory lock key a whole Migrate holds on
+// PostgreSQL; it differs from migrationLock, which the scripts it runs
+// take on other connections.
+const migrateLock = migrationLock + 1
+
 func skipped(stmt string, d dialect.Name) bool {
 	return strings.HasPrefix(strings.TrimSpace(stmt), PostgresOnly) && d != dialect.PG
 }
@@ -140,6 +147,11 @@ func Merge(sets ...*migrate.Migrations) (*migrate.Migrations, error) {
 // Migrate applies every migration of sets not yet applied to db and reports
 // how many it applied: 0 for an up-to-date database, all of them for a new
 // one. A migration is recorded as applied only after it succeeded.
+//
+// On PostgreSQL, servers starting together on one database migrate it one
+// after the other (an advisory lock held for the whole call), so each
+// migration runs once and every server starts. Processes sharing one SQLite
+// file have no such lock: start the first one alone on a new file.
 func Migrate(ctx context.Context, db *bun.DB, sets ...*migrate.Migrations) (int, error) {
 	merged, err := Merge(sets...)
 	if err != nil {
@@ -147,6 +159,13 @@ func Migrate(ctx context.Context, db *bun.DB, sets ...*migrate.Migrations) (int,
 	}
 	if len(merged.Sorted()) == 0 {
 		return 0, nil
+	}
+	if db.Dialect().Name() == dialect.PG {
+		unlock, err := lockMigrate(ctx, db)
+		if err != nil {
+			return 0, fmt.Errorf("storage: migrate: %w", err)
+		}
+		defer unlock()
 	}
 	m := migrate.NewMigrator(db, merged,
 		migrate.WithTableName(MigrationsTable),
@@ -160,6 +179,37 @@ func Migrate(ctx context.Context, db *bun.DB, sets ...*migrate.Migrations) (int,
 		return 0, fmt.Errorf("storage: migrate: %w", err)
 	}
 	return len(group.Migrations), nil
+}
+
+// lockMigrate holds a PostgreSQL advisory lock on a connection of its own
+// until unlock is called, so that servers starting together on a new
+// database migrate it one after the other: each reads what is applied only
+// once the one before has finished, instead of all creating the same
+// tables. The lock is the session's, so a server that dies holding it
+// releases it with its connection. The migrator runs on other connections
+// of the pool, which therefore needs two.
+func lockMigrate(ctx context.Context, db *bun.DB) (unlock func(), err error) {
+	if db.Stats().MaxOpenConnections == 1 {
+		return nil, errors.New("on PostgreSQL it needs a pool of at least two connections: one holds the migration lock")
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("SELECT pg_advisory_lock(%d)", migrateLock)); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return func() {
+		_, err := conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("SELECT pg_advisory_unlock(%d)", migrateLock))
+		if err != nil {
+			// A connection that may still hold the lock must not go back
+			// to the pool: driver.ErrBadConn makes database/sql close it,
+			// and the server releases the lock with the session.
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		conn.Close()
+	}, nil
 }
 
 // MustLoadMigrations is LoadMigrations for a package's embedded files,

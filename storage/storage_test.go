@@ -289,6 +289,43 @@ func TestMigrations(t *testing.T) {
 	})
 }
 
+// Servers starting together on one new PostgreSQL database each migrate
+// it: every one succeeds, and each migration is applied exactly once.
+func TestConcurrentMigrate(t *testing.T) {
+	set, err := storage.LoadMigrations(files(map[string]string{
+		"20260101000000_a.up.sql": "CREATE TABLE a (id ID_PRIMARY_KEY);\nINSERT INTO a DEFAULT VALUES;\n",
+		"20260102000000_b.up.sql": "CREATE TABLE b (id ID_PRIMARY_KEY);\nINSERT INTO b DEFAULT VALUES;\n",
+	}), "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsn := storagetest.PostgresDSN(t)
+	ctx := context.Background()
+	const servers = 4
+	applied := make([]int, servers)
+	errs := make([]error, servers)
+	var wg sync.WaitGroup
+	for i := range servers {
+		db, err := storage.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		wg.Go(func() { applied[i], errs[i] = storage.Migrate(ctx, db, set) })
+	}
+	wg.Wait()
+	total := 0
+	for i := range servers {
+		if errs[i] != nil {
+			t.Errorf("%s: server %d: %v", dsn, i, errs[i])
+		}
+		total += applied[i]
+	}
+	if total != 2 {
+		t.Errorf("%s: %d migrations applied in all, want 2 (each once)", dsn, total)
+	}
+}
+
 // A statement marked "-- postgres only" runs there and nowhere else.
 func TestPostgresOnlyStatements(t *testing.T) {
 	set, err := storage.LoadMigrations(files(map[string]string{
