@@ -96,9 +96,9 @@ type Options struct {
 	MaxConnsPerAddress int
 	// ClientAddress returns the address a request comes from, for
 	// MaxConnsPerAddress. Defaults to the host of r.RemoteAddr. Behind a
-	// reverse proxy, every request comes from the proxy: derive the
-	// client's address from what the proxy adds (a header only your proxy
-	// can set).
+	// reverse proxy, every request comes from the proxy: put
+	// rest.TrustProxies in front of the hub, which sets RemoteAddr to the
+	// client's, or derive the address here from what your proxy adds.
 	ClientAddress func(r *http.Request) string
 	// CheckOrigin decides whether a browser page from another origin may
 	// connect. Defaults to same origin only: the Origin header's host must

@@ -67,3 +67,23 @@ func ExampleAPI() {
 	// GET /api/news/: 200 ["Season 2 starts on Monday."]
 	// GET /api/nothing/: 404 {"detail":"Not found."}
 }
+
+// A server behind a load balancer at 10.0.0.0/8 sees each client's own
+// address in r.RemoteAddr, so throttles, websocket caps and logs key on
+// the player rather than on the balancer.
+func ExampleTrustProxies() {
+	trusted, err := rest.ParsePrefixes("10.0.0.0/8")
+	if err != nil {
+		panic(err)
+	}
+	handler := rest.TrustProxies(trusted, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Println(r.RemoteAddr, rest.AbsoluteURL(r, "/api/"))
+	}))
+
+	r := httptest.NewRequest("GET", "http://game.example/api/", nil)
+	r.RemoteAddr = "10.0.0.2:51000" // the balancer
+	r.Header.Set("X-Forwarded-For", "203.0.113.9, 198.51.100.7")
+	r.Header.Set("X-Forwarded-Proto", "https")
+	handler.ServeHTTP(httptest.NewRecorder(), r)
+	// Output: 198.51.100.7:0 https://game.example/api/
+}

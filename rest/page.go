@@ -144,10 +144,14 @@ func pageURL(r *http.Request, limit, offset int) string {
 }
 
 // AbsoluteURL turns a path on this server into the absolute URL a client
-// should follow, as DRF's build_absolute_uri does.
+// should follow, as DRF's build_absolute_uri does. Behind a proxy that
+// ends TLS, TrustProxies gives it the scheme the client used.
 func AbsoluteURL(r *http.Request, path string) string {
 	scheme := "http"
-	if r.TLS != nil {
+	switch {
+	case r.TLS != nil:
+		scheme = "https"
+	case r.URL.Scheme == "https":
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host + path

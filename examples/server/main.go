@@ -70,6 +70,7 @@ type config struct {
 	metricsAddr  string
 	redis        string // a redis:// URL joins a cluster (cluster.go)
 	redisPrefix  string
+	proxies      string // the reverse proxies trusted for X-Forwarded-For
 	username     string
 	password     string
 }
@@ -105,6 +106,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fs.StringVar(&cfg.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at /metrics on this address of their own, kept private (e.g. 127.0.0.1:9090); empty: no metrics")
 		fs.StringVar(&cfg.redis, "redis", "", "a redis://host:port/db URL: share channels, tickets and presence with every server on it and on -db (default: in process)")
 		fs.StringVar(&cfg.redisPrefix, "redis-prefix", redisbroker.DefaultPrefix, "the prefix of this game's keys in Redis, so several games can share one")
+		fs.StringVar(&cfg.proxies, "trusted-proxies", "", "the reverse proxies in front of this server, as addresses and networks (e.g. 10.0.0.0/8,127.0.0.1): their X-Forwarded-For names the client that throttles, caps and logs see")
 	case "migrate":
 	case "createsuperuser":
 		fs.StringVar(&cfg.username, "username", "", "the new admin's username (required)")

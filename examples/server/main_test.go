@@ -303,3 +303,38 @@ func TestDescribeDB(t *testing.T) {
 		}
 	}
 }
+
+// Behind a trusted proxy the server sees the client named by
+// X-Forwarded-For (the request log shows it); without -trusted-proxies a
+// client cannot claim another address with that header.
+func TestTrustedProxies(t *testing.T) {
+	if err := run(context.Background(), []string{"-db", ":memory:", "-trusted-proxies", "10.0.0.0/33"}, env(nil), nil, io.Discard, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "-trusted-proxies") {
+		t.Errorf("a bad network: got %v, want an error naming -trusted-proxies", err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-trusted-proxies", "127.0.0.1"}, "remote=192.0.2.1:0"},
+		{nil, "remote=127.0.0.1:"},
+	} {
+		s := start(t, append([]string{"-db", ":memory:", "-gift-interval", "0"}, tc.args...), nil)
+		req, _ := http.NewRequest("GET", "http://"+s.addr+"/api/items/?proxy-test", nil)
+		req.Header.Set("X-Forwarded-For", "192.0.2.1")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		s.shutdown() // the log is written out by now
+		var line string
+		for l := range strings.Lines(s.logs.String()) {
+			if strings.Contains(l, "path=/api/items/") {
+				line = l
+			}
+		}
+		if !strings.Contains(line, tc.want) {
+			t.Errorf("%v: the request was logged as %q, want %s", tc.args, line, tc.want)
+		}
+	}
+}

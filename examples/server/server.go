@@ -215,6 +215,11 @@ func newBackend(db *bun.DB, cfg config, logger *slog.Logger, accountOpts account
 	if b.handler, err = logRequests(logger, cfg.logRequests, sm.instrument(b.accounts.Middleware, mux)); err != nil {
 		return nil, err
 	}
+	proxies, err := rest.ParsePrefixes(cfg.proxies)
+	if err != nil {
+		return nil, fmt.Errorf("-trusted-proxies: %w", err)
+	}
+	b.handler = rest.TrustProxies(proxies, b.handler)
 	if err := sm.collect(hub, cl.broker, b.gifts); err != nil {
 		return nil, err
 	}

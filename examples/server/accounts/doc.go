@@ -96,6 +96,6 @@
 //	srv := &http.Server{Handler: acc.Middleware(mux)}
 //
 // Throttling keys on the host of r.RemoteAddr; a host behind a reverse
-// proxy sets RemoteAddr to the client's address in its own middleware
-// first, or every client is the proxy, one client known to every user.
+// proxy sets RemoteAddr to the client's address first (rest.TrustProxies
+// does), or every client is the proxy, one client known to every user.
 package accounts

@@ -31,8 +31,8 @@ import (
 //
 // The client's address, for throttling, is the host of r.RemoteAddr. A
 // host behind a reverse proxy must set RemoteAddr to the client's address
-// (from a header only its proxy can set) in its own middleware before this
-// one; otherwise every client is the proxy: one allowance of failures for
+// (from a header only its proxy can set) before this middleware, as
+// rest.TrustProxies does; otherwise every client is the proxy: one allowance of failures for
 // all, and one client every user has signed in from, to whom the
 // per-username limit no longer applies.
 func (a *Accounts) Middleware(next http.Handler) http.Handler {

@@ -1,0 +1,97 @@
+package rest
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+)
+
+// TrustProxies is middleware for a server behind reverse proxies (a load
+// balancer in front of several servers): for a request that arrives from
+// one of the trusted proxies it sets r.RemoteAddr to the client's address
+// from X-Forwarded-For, and the scheme AbsoluteURL writes from
+// X-Forwarded-Proto, before next sees the request. Everything that keys on
+// the client then works behind the proxy as it does without one: sign-in
+// throttles, websocket caps per address, request logs.
+//
+// The client is the nearest address in X-Forwarded-For that is not a
+// trusted proxy, read from the right, since only the entries appended by
+// trusted proxies can be believed; whatever a client writes into the
+// header itself stays to the left of them. A request from anywhere else
+// keeps its RemoteAddr and its headers are ignored, so a client cannot
+// claim another address by sending them. With no trusted proxies,
+// TrustProxies returns next.
+func TrustProxies(trusted []netip.Prefix, next http.Handler) http.Handler {
+	if len(trusted) == 0 {
+		return next
+	}
+	isTrusted := func(a netip.Addr) bool {
+		a = a.Unmap()
+		for _, p := range trusted {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		peer, ok := remoteAddr(r)
+		if !ok || !isTrusted(peer) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		client := peer
+		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				break // not written by a proxy we trust: keep the last good one
+			}
+			client = hop.Unmap()
+			if !isTrusted(client) {
+				break
+			}
+		}
+		r2 := r.Clone(r.Context())
+		r2.RemoteAddr = netip.AddrPortFrom(client, 0).String()
+		switch proto := r.Header.Get("X-Forwarded-Proto"); proto {
+		case "http", "https":
+			r2.URL.Scheme = proto
+		}
+		next.ServeHTTP(w, r2)
+	})
+}
+
+// ParsePrefixes reads a comma-separated list of addresses and networks,
+// such as "10.0.0.0/8, 192.0.2.7, ::1": an address alone is a network of
+// one. It is how a flag or setting names the trusted proxies.
+func ParsePrefixes(list string) ([]netip.Prefix, error) {
+	var prefixes []netip.Prefix
+	for item := range strings.SplitSeq(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(item); err == nil {
+			prefixes = append(prefixes, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(item)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an address nor a network (such as 10.0.0.0/8)", item)
+		}
+		prefixes = append(prefixes, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return prefixes, nil
+}
+
+func remoteAddr(r *http.Request) (netip.Addr, bool) {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	a, err := netip.ParseAddr(host)
+	return a.Unmap(), err == nil
+}
