@@ -22,6 +22,7 @@ const clientKey = "gamekit.client"
 type client struct {
 	hub     *Hub
 	id      gamekit.Identity
+	since   time.Time       // when id was vouched for: a ticket's issue, else the request
 	conn    string          // names the connection in presence, across processes
 	session *melody.Session // set on connect
 	ctx     context.Context // the caller's identity; cancelled at disconnect
@@ -51,10 +52,10 @@ type client struct {
 	refused int
 }
 
-func (h *Hub) newClient(id gamekit.Identity) *client {
+func (h *Hub) newClient(id gamekit.Identity, since time.Time) *client {
 	ctx, cancel := context.WithCancel(gamekit.WithIdentity(context.Background(), id))
 	return &client{
-		hub: h, id: id, ctx: ctx, cancel: cancel, conn: NewEpoch() + NewEpoch(),
+		hub: h, id: id, since: since, ctx: ctx, cancel: cancel, conn: NewEpoch() + NewEpoch(),
 		room:     make(chan struct{}, 1),
 		gone:     make(chan struct{}),
 		ended:    make(chan struct{}),

@@ -364,9 +364,10 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, ok := gamekit.IdentityFrom(r.Context())
+	since := h.opts.Now()
 	if query.Has("ticket") {
 		var err error
-		if id, ok, err = h.redeem(r.Context(), query.Get("ticket")); err != nil {
+		if id, since, ok, err = h.redeem(r.Context(), query.Get("ticket")); err != nil {
 			h.log.Error("realtime: redeeming a ticket", "error", err)
 			rest.WriteJSON(w, r, http.StatusServiceUnavailable, rest.Detail{Detail: "Tickets cannot be checked now; try again."})
 			return
@@ -402,7 +403,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer h.conns.Done()
 	defer h.release(id.UserID, addr)
 
-	c := h.newClient(id)
+	c := h.newClient(id, since)
 	defer c.cancel()
 	// melody answers a failed upgrade itself (400 for a request that is
 	// not a websocket handshake).
@@ -498,8 +499,14 @@ func (h *Hub) connect(s *melody.Session) {
 		h.clients[c] = struct{}{}
 	}
 	h.mu.Unlock()
-	if closed {
+	switch {
+	case closed:
 		c.drop(CloseGoingAway, "server shutting down")
+	case h.signOuts.refuses(c.id.UserID, c.since):
+		// The user was signed out while this connection was upgrading,
+		// too early for signedOut to find it among the clients (it records
+		// the sign-out before it looks, so one of the two sees the other).
+		c.drop(ClosePolicyViolation, "signed out")
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,6 +48,26 @@ func TestSignOut(t *testing.T) {
 	time.Sleep(time.Millisecond) // a new ticket is issued after the sign-out, by any clock
 	fresh := b.ticket(t, "alice")
 	apitest.Dial(t, a.srv, "/ws?ticket="+fresh.Ticket, "")
+}
+
+// A sign-out that lands while a connection is upgrading, after its ticket
+// was redeemed and before the hub counts the client, still closes it.
+func TestSignOutWhileUpgrading(t *testing.T) {
+	var hub atomic.Pointer[realtime.Hub]
+	e := setup(t, &realtime.Options{ClientAddress: func(r *http.Request) string {
+		// Called between the ticket's redemption and the upgrade.
+		if err := hub.Load().SignOut(r.Context(), 1); err != nil {
+			t.Error(err)
+		}
+		return "client"
+	}})
+	hub.Store(e.hub)
+	ws := e.dial(t, "alice")
+	_, err := ws.ReadFrame()
+	var closeErr *websocket.CloseError
+	if !errors.As(err, &closeErr) || closeErr.Code != websocket.ClosePolicyViolation || closeErr.Text != "signed out" {
+		t.Errorf("got %v, want close 1008 signed out", err)
+	}
 }
 
 // A user gets at most MaxTicketsPerUser tickets within a ticket's

@@ -119,18 +119,18 @@ func (h *Hub) IssueTicket(ctx context.Context, id gamekit.Identity) (Ticket, err
 	return Ticket{Ticket: value, ExpiresAt: expires.UTC(), User: TicketUser{ID: id.UserID, Username: id.Username}}, nil
 }
 
-// redeem returns the identity of a valid ticket and forgets the ticket,
-// valid or not: it is single use.
-func (h *Hub) redeem(ctx context.Context, value string) (gamekit.Identity, bool, error) {
+// redeem returns the identity of a valid ticket and when it was issued,
+// and forgets the ticket, valid or not: it is single use.
+func (h *Hub) redeem(ctx context.Context, value string) (id gamekit.Identity, issued time.Time, ok bool, err error) {
 	if value == "" {
-		return gamekit.Identity{}, false, nil
+		return gamekit.Identity{}, time.Time{}, false, nil
 	}
 	claim, ok, err := h.opts.Tickets.TakeTicket(ctx, value)
-	if err != nil || !ok || !h.opts.Now().Before(claim.ExpiresAt) ||
-		h.signOuts.refuses(claim.Identity.UserID, claim.ExpiresAt.Add(-h.opts.TicketLifetime)) {
-		return gamekit.Identity{}, false, err
+	issued = claim.ExpiresAt.Add(-h.opts.TicketLifetime)
+	if err != nil || !ok || !h.opts.Now().Before(claim.ExpiresAt) || h.signOuts.refuses(claim.Identity.UserID, issued) {
+		return gamekit.Identity{}, time.Time{}, false, err
 	}
-	return claim.Identity, true, nil
+	return claim.Identity, issued, true, nil
 }
 
 // TicketHandler serves POST (at the path the host mounts it, for example
