@@ -45,11 +45,11 @@ func TrustProxies(trusted []netip.Prefix, next http.Handler) http.Handler {
 		client := peer
 		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 		for i := len(hops) - 1; i >= 0; i-- {
-			hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-			if err != nil {
+			hop, ok := parseHop(strings.TrimSpace(hops[i]))
+			if !ok {
 				break // not written by a proxy we trust: keep the last good one
 			}
-			client = hop.Unmap()
+			client = hop
 			if !isTrusted(client) {
 				break
 			}
@@ -85,6 +85,18 @@ func ParsePrefixes(list string) ([]netip.Prefix, error) {
 		prefixes = append(prefixes, netip.PrefixFrom(a, a.BitLen()))
 	}
 	return prefixes, nil
+}
+
+// parseHop reads one X-Forwarded-For entry: an address, or an address and
+// port as some proxies write them ("192.0.2.1:4711", "[2001:db8::1]:4711").
+func parseHop(s string) (netip.Addr, bool) {
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a.Unmap(), true
+	}
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().Unmap(), true
+	}
+	return netip.Addr{}, false
 }
 
 func remoteAddr(r *http.Request) (netip.Addr, bool) {
