@@ -3,8 +3,8 @@ package rest
 import (
 	"bytes"
 	"context"
-	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 )
@@ -68,6 +68,12 @@ func (c *versionCache) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if resp == nil || resp.version != version {
 		resp = &recorded{version: version, status: http.StatusOK, header: make(http.Header)}
 		c.next.ServeHTTP(resp, r)
+		resp.header.Set("Content-Length", strconv.Itoa(resp.body.Len()))
+		for k, v := range resp.header {
+			// Every reply shares these slices: one clipped to its length is
+			// copied, never written to, by a middleware that adds a value.
+			resp.header[k] = slices.Clip(v)
+		}
 		if resp.status == http.StatusOK {
 			c.mu.Lock()
 			if len(c.entries) >= maxCached {
@@ -77,8 +83,10 @@ func (c *versionCache) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			c.mu.Unlock()
 		}
 	}
-	maps.Copy(w.Header(), resp.header)
-	w.Header().Set("Content-Length", strconv.Itoa(resp.body.Len()))
+	h := w.Header()
+	for k, v := range resp.header {
+		h[k] = v
+	}
 	w.WriteHeader(resp.status)
 	w.Write(resp.body.Bytes())
 }
