@@ -17,8 +17,8 @@ const maxCached = 1024
 // reports the number it reported when the response was recorded. A store
 // moves its version on in the same transaction as every change, so a
 // replayed response is never older than the data, even when another
-// process wrote it; a hit costs one point read instead of a query and an
-// encoding. Use it only for responses that are the same for every caller
+// process wrote it; a hit costs reading the version (one point read, or
+// less: see storage.Memo) instead of a query and an encoding. Use it only for responses that are the same for every caller
 // (a public list), never for one that depends on the caller's identity.
 func VersionCache(version func(ctx context.Context) (int64, error), next http.Handler) http.Handler {
 	return &versionCache{version: version, next: next, entries: make(map[cacheKey]*recorded)}
