@@ -57,7 +57,8 @@ func mark(t *testing.T, db *bun.DB) storage.Mark {
 }
 
 // A file's mark stays while nothing commits, and changes with every commit:
-// this pool's, another pool's in this process, and another process's.
+// this pool's, another pool's in this process, and another process's; a
+// Memo on it reads every such change.
 func TestMarkSeesOtherProcesses(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "game.db")
@@ -65,6 +66,10 @@ func TestMarkSeesOtherProcesses(t *testing.T) {
 	if _, err := db.ExecContext(ctx, "CREATE TABLE t (n INTEGER)"); err != nil {
 		t.Fatal(err)
 	}
+	sum := func(ctx context.Context, _ struct{}) (n int, err error) {
+		return n, db.QueryRowContext(ctx, "SELECT coalesce(sum(n), 0) FROM t").Scan(&n)
+	}
+	memo := storage.NewMemo(db, sum)
 	before := mark(t, db)
 	var n int
 	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil {
@@ -101,6 +106,12 @@ func TestMarkSeesOtherProcesses(t *testing.T) {
 			t.Errorf("a commit by %s left the mark as it was", write.who)
 		}
 		before = after
+		want, _ := sum(ctx, struct{}{})
+		for range 2 {
+			if got, err := memo.Read(ctx, struct{}{}); err != nil || got != want {
+				t.Errorf("after a commit by %s: the Memo read %d (%v), want %d", write.who, got, err, want)
+			}
+		}
 	}
 	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil || n != 2 {
 		t.Fatalf("got %d rows (%v), want 2", n, err)
