@@ -61,47 +61,43 @@ func (w *walIndex) mark() (storage.Mark, bool) {
 
 // watch is a database file's WAL index as its pool reads it. Mapping it
 // needs the file's name as SQLite resolved it and a WAL index that exists:
-// both come from the first look, made by an anchor connection that stays
-// open while the pool is. The anchor holds SQLite's shared locks on the
-// database and its WAL index, so no connection anywhere can delete or
-// initialize the index again (SQLite does that only with every other
-// connection gone): the file mapped is the one SQLite uses, for as long as
-// the pool is open.
+// both come from a first look, made when the pool opens, by an anchor
+// connection that stays open while the pool is. The anchor holds SQLite's
+// shared locks on the database and its WAL index, so no connection
+// anywhere can delete or initialize the index again (SQLite does that only
+// with every other connection gone): the file mapped is the one SQLite
+// uses, for as long as the pool is open.
 type watch struct {
-	connect func(context.Context) (driver.Conn, error) // a connection outside the pool
-
 	mu     sync.Mutex
-	tried  bool // the first look was made (and may have failed)
-	closed bool
 	anchor driver.Conn
 	index  atomic.Pointer[walIndex] // nil when there is no mark to read
 }
 
-// mark reads the WAL index, after the first look, which the first call
-// makes; while it is made, and if it failed, there is no mark.
+// startWatch makes the first look through a connection of connect's,
+// outside the pool. If it fails, the pool has no marks, and every
+// storage.Memo on it runs its query: slower, never wrong.
+func startWatch(connect func(context.Context) (driver.Conn, error)) *watch {
+	w := &watch{}
+	if err := w.start(connect); err != nil && w.anchor != nil {
+		w.anchor.Close()
+		w.anchor = nil
+	}
+	return w
+}
+
 func (w *watch) mark() (storage.Mark, bool) {
 	if idx := w.index.Load(); idx != nil {
 		return idx.mark()
-	}
-	if w.mu.TryLock() { // else another caller is making the first look
-		defer w.mu.Unlock()
-		if !w.tried && !w.closed {
-			w.tried = true
-			if err := w.start(); err != nil && w.anchor != nil {
-				w.anchor.Close()
-				w.anchor = nil
-			}
-		}
 	}
 	return storage.Mark{}, false
 }
 
 // start opens the anchor, reads through it (which opens the WAL index) and
 // maps the WAL index of the file it names.
-func (w *watch) start() error {
+func (w *watch) start(connect func(context.Context) (driver.Conn, error)) error {
 	ctx := context.Background()
 	var err error
-	if w.anchor, err = w.connect(ctx); err != nil {
+	if w.anchor, err = connect(ctx); err != nil {
 		return err
 	}
 	mode, err := queryOne(ctx, w.anchor, "PRAGMA journal_mode")
@@ -135,7 +131,6 @@ func (w *watch) start() error {
 func (w *watch) close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.closed = true
 	w.index.Store(nil)
 	if w.anchor == nil {
 		return nil

@@ -92,7 +92,7 @@ func open(_ context.Context, path string) (*bun.DB, error) {
 		// A file's pool reads marks of its WAL index (changes.go); the
 		// anchor it needs is a connection of its own, outside the gate,
 		// since it only reads.
-		c.watch = &watch{connect: base.Connect}
+		c.watch = startWatch(base.Connect)
 		c.marking = &markingDriver{Driver: base.Driver(), watch: c.watch}
 	}
 	if path == storage.Memory {
