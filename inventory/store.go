@@ -72,6 +72,17 @@ type SQLStore struct {
 	// checked against, and the heads cached inventories are checked
 	// against.
 	ownInventory, itemsVersion, headByID, headByUser *storage.Statement
+
+	// The version and the heads are read for nearly every request, and
+	// kept while the database shows no commit since (see storage.Memo).
+	versions *storage.Memo[struct{}, int64]
+	heads    *storage.Memo[headKey, InventoryHead]
+}
+
+// headKey is what a head was read by: an inventory's id, or a user's.
+type headKey struct {
+	byUser bool
+	id     int64
 }
 
 var _ Store = (*SQLStore)(nil)
@@ -86,11 +97,14 @@ type StoreOptions struct{}
 // a store on its tx. A store is safe for concurrent use: make one per
 // database and share it, since it prepares its hottest reads once.
 func NewSQLStore(db bun.IDB, opts *StoreOptions) (*SQLStore, error) {
-	return &SQLStore{db: db,
+	s := &SQLStore{db: db,
 		ownInventory: storage.NewStatement(ownInventoryQuery),
 		itemsVersion: storage.NewPointRead(itemsVersionQuery),
 		headByID:     storage.NewPointRead(headQuery + "inv.id = $1"),
-		headByUser:   storage.NewPointRead(headQuery + "inv.user_id = $1")}, nil
+		headByUser:   storage.NewPointRead(headQuery + "inv.user_id = $1")}
+	s.versions = storage.NewMemo(db, s.readItemsVersion)
+	s.heads = storage.NewMemo(db, s.readHead)
+	return s, nil
 }
 
 // CreateItem validates item, stores it and sets its ID.
@@ -194,6 +208,10 @@ const itemsVersionQuery = `SELECT version FROM gamekit_items_version WHERE id = 
 
 // ItemsVersion returns the number that changes with every change of items.
 func (s *SQLStore) ItemsVersion(ctx context.Context) (int64, error) {
+	return s.versions.Read(ctx, struct{}{})
+}
+
+func (s *SQLStore) readItemsVersion(ctx context.Context, _ struct{}) (int64, error) {
 	row, err := s.itemsVersion.QueryRow(ctx, s.db)
 	if err != nil {
 		return 0, fmt.Errorf("inventory: items version: %w", err)
@@ -297,16 +315,20 @@ const headQuery = `SELECT inv.id, inv.user_id, inv.username, inv.version + v.inv
 
 // InventoryHead returns the head of the inventory with the given id.
 func (s *SQLStore) InventoryHead(ctx context.Context, id int64) (InventoryHead, error) {
-	return s.head(ctx, s.headByID, id)
+	return s.heads.Read(ctx, headKey{id: id})
 }
 
 // InventoryHeadOfUser returns the head of the user's inventory.
 func (s *SQLStore) InventoryHeadOfUser(ctx context.Context, userID int64) (InventoryHead, error) {
-	return s.head(ctx, s.headByUser, userID)
+	return s.heads.Read(ctx, headKey{byUser: true, id: userID})
 }
 
-func (s *SQLStore) head(ctx context.Context, stmt *storage.Statement, arg int64) (InventoryHead, error) {
-	row, err := stmt.QueryRow(ctx, s.db, arg)
+func (s *SQLStore) readHead(ctx context.Context, key headKey) (InventoryHead, error) {
+	stmt := s.headByID
+	if key.byUser {
+		stmt = s.headByUser
+	}
+	row, err := stmt.QueryRow(ctx, s.db, key.id)
 	if err != nil {
 		return InventoryHead{}, fmt.Errorf("inventory: inventory head: %w", err)
 	}

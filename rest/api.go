@@ -13,8 +13,8 @@ import (
 // slash, GET on the prefix itself listing the collections mounted
 // ({"items": "http://host/api/items/", ...}), a JSON 404 for anything
 // else under the prefix, and a 400 for a query parameter no database can
-// hold (see CheckQuery), whatever handler it was meant for. Register puts it on a
-// ServeMux for the prefix and everything under it:
+// hold (see CheckQuery), whatever handler it was meant for. Register puts
+// its routes on the host's ServeMux, the prefix and everything under it:
 //
 //	api := rest.NewAPI("/api")
 //	api.Mount(itemsHandler, "items", "inventories")
@@ -24,20 +24,29 @@ import (
 // unknown paths with a plain-text 404.)
 type API struct {
 	prefix string
-	mux    *http.ServeMux
+	mux    *http.ServeMux   // the routes, for ServeHTTP
+	muxes  []*http.ServeMux // mux and those Register put the routes on
+	routes []route
 	index  []string // the collections, in the order mounted
+}
+
+// route is a ServeMux pattern and its handler.
+type route struct {
+	pattern string
+	h       http.Handler
 }
 
 // NewAPI returns an API serving under prefix ("/api"; a trailing slash is
 // ignored, "" serves at the root).
 func NewAPI(prefix string) *API {
 	a := &API{prefix: strings.TrimSuffix(prefix, "/"), mux: http.NewServeMux()}
-	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	a.muxes = []*http.ServeMux{a.mux}
+	a.route(a.prefix+"/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, gamekit.ErrNotFound)
-	})
-	a.mux.HandleFunc(a.prefix+"/{$}", a.serveIndex)
+	}))
+	a.route(a.prefix+"/{$}", http.HandlerFunc(a.serveIndex))
 	if a.prefix != "" {
-		a.mux.HandleFunc(a.prefix, a.serveIndex)
+		a.route(a.prefix, http.HandlerFunc(a.serveIndex))
 	}
 	return a
 }
@@ -57,25 +66,33 @@ func (a *API) Mount(h http.Handler, collections ...string) {
 func (a *API) Handle(path string, h http.Handler) {
 	h = http.StripPrefix(a.prefix, h)
 	path = a.prefix + "/" + strings.Trim(path, "/")
-	a.mux.Handle(path, h)
-	a.mux.Handle(path+"/", h)
+	a.route(path, h)
+	a.route(path+"/", h)
 }
 
-// Register serves the API on mux at its prefix and everything under it:
-// the two patterns a ServeMux needs for that ("/api" and "/api/").
+// route serves pattern with h, after CheckQuery, on the API's own ServeMux
+// and on every one Register put it on.
+func (a *API) route(pattern string, h http.Handler) {
+	h = CheckRequest(h)
+	a.routes = append(a.routes, route{pattern, h})
+	for _, mux := range a.muxes {
+		mux.Handle(pattern, h)
+	}
+}
+
+// Register serves the API on mux at its prefix and everything under it,
+// with every route on mux itself, so a request is routed once rather than
+// by mux and then again by the API. Paths mounted later are added too.
 func (a *API) Register(mux *http.ServeMux) {
-	mux.Handle(a.prefix+"/", a)
-	if a.prefix != "" {
-		mux.Handle(a.prefix, a)
+	a.muxes = append(a.muxes, mux)
+	for _, rt := range a.routes {
+		mux.Handle(rt.pattern, rt.h)
 	}
 }
 
-// ServeHTTP routes r.
+// ServeHTTP routes r, for a host that serves the API without a ServeMux
+// of its own.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if err := CheckQuery(r); err != nil {
-		WriteError(w, r, err)
-		return
-	}
 	a.mux.ServeHTTP(w, r)
 }
 

@@ -23,12 +23,17 @@ func TestAPI(t *testing.T) {
 	}
 	api := rest.NewAPI("/api")
 	api.Mount(echo("inventory"), "items", "inventories")
-	api.Handle("auth", echo("auth"))
 	mux := http.NewServeMux()
 	api.Register(mux)
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
+	api.Handle("auth", echo("auth")) // after Register
+	for name, h := range map[string]http.Handler{"on a ServeMux": mux, "alone": api} {
+		t.Run(name, func(t *testing.T) { testAPI(t, h) })
+	}
+}
 
+func testAPI(t *testing.T, h http.Handler) {
+	srv := httptest.NewServer(h)
+	defer srv.Close()
 	for _, tc := range []struct {
 		method, path string
 		status       int

@@ -3,8 +3,8 @@ package rest
 import (
 	"bytes"
 	"context"
-	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 )
@@ -17,8 +17,8 @@ const maxCached = 1024
 // reports the number it reported when the response was recorded. A store
 // moves its version on in the same transaction as every change, so a
 // replayed response is never older than the data, even when another
-// process wrote it; a hit costs one point read instead of a query and an
-// encoding. Use it only for responses that are the same for every caller
+// process wrote it; a hit costs reading the version (one point read, or
+// less: see storage.Memo) instead of a query and an encoding. Use it only for responses that are the same for every caller
 // (a public list), never for one that depends on the caller's identity.
 func VersionCache(version func(ctx context.Context) (int64, error), next http.Handler) http.Handler {
 	return &versionCache{version: version, next: next, entries: make(map[cacheKey]*recorded)}
@@ -68,6 +68,12 @@ func (c *versionCache) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if resp == nil || resp.version != version {
 		resp = &recorded{version: version, status: http.StatusOK, header: make(http.Header)}
 		c.next.ServeHTTP(resp, r)
+		resp.header.Set("Content-Length", strconv.Itoa(resp.body.Len()))
+		for k, v := range resp.header {
+			// Every reply shares these slices: one clipped to its length is
+			// copied, never written to, by a middleware that adds a value.
+			resp.header[k] = slices.Clip(v)
+		}
 		if resp.status == http.StatusOK {
 			c.mu.Lock()
 			if len(c.entries) >= maxCached {
@@ -77,8 +83,10 @@ func (c *versionCache) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			c.mu.Unlock()
 		}
 	}
-	maps.Copy(w.Header(), resp.header)
-	w.Header().Set("Content-Length", strconv.Itoa(resp.body.Len()))
+	h := w.Header()
+	for k, v := range resp.header {
+		h[k] = v
+	}
 	w.WriteHeader(resp.status)
 	w.Write(resp.body.Bytes())
 }

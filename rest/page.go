@@ -48,7 +48,7 @@ type Page struct {
 // 400.
 func ParsePage(q url.Values, maxRows int) (Page, error) {
 	p := Page{Limit: maxRows}
-	bad := &gamekit.InvalidError{}
+	var bad gamekit.InvalidError // on the stack: most requests have nothing to report
 	if s := q.Get("limit"); s != "" {
 		p.Envelope = true
 		n, err := strconv.Atoi(s)
@@ -67,7 +67,10 @@ func ParsePage(q url.Values, maxRows int) (Page, error) {
 			p.Offset = n
 		}
 	}
-	return p, bad.Err()
+	if len(bad.Fields) > 0 {
+		return p, &gamekit.InvalidError{Fields: bad.Fields}
+	}
+	return p, nil
 }
 
 // Fetch is how many rows to read: one more than a plain list shows, so

@@ -43,6 +43,14 @@
 // used inside a caller's RunInTx announces once the caller's transaction
 // commits, and never if it rolls back.
 //
+// # Reads kept between commits
+//
+// A Memo keeps the results of a point read a store makes on every request
+// (a version a cached response is checked against) while the database's
+// Mark says nothing committed since they were read, in any process. A
+// SQLite file's driver reads its mark from the WAL index SQLite shares
+// between processes, without a query; elsewhere every read runs its query.
+//
 // # Errors
 //
 // Classify names what a database error means (Conflict, Busy,

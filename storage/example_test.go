@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"os"
+	"path/filepath"
 	"testing/fstest"
 
 	"github.com/uptrace/bun"
@@ -71,4 +73,51 @@ func Example() {
 	//   stored bob in the transaction
 	// bob: changed my mind
 	// alice again: a unique violation: true
+}
+
+// A store that reads a version on every request (to check a cached
+// response against it) keeps it in a Memo: on a SQLite file the query
+// runs once between two commits, whichever process makes them, and the
+// version read is never older than the last commit.
+func ExampleMemo() {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "game")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	db, err := storage.Open(ctx, filepath.Join(dir, "game.db"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `CREATE TABLE versions (id INTEGER PRIMARY KEY, version INTEGER NOT NULL);
+		INSERT INTO versions (id, version) VALUES (1, 1)`); err != nil {
+		log.Fatal(err)
+	}
+
+	queries := 0
+	versions := storage.NewMemo(db, func(ctx context.Context, id int64) (v int64, err error) {
+		queries++
+		return v, db.QueryRowContext(ctx, "SELECT version FROM versions WHERE id = ?", id).Scan(&v)
+	})
+	read := func() {
+		v, err := versions.Read(ctx, 1)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("version %d, %d queries\n", v, queries)
+	}
+	read()
+	read()
+	if _, err := db.ExecContext(ctx, "UPDATE versions SET version = version + 1 WHERE id = 1"); err != nil {
+		log.Fatal(err)
+	}
+	read()
+	read()
+	// Output:
+	// version 1, 1 queries
+	// version 1, 1 queries
+	// version 2, 2 queries
+	// version 2, 2 queries
 }

@@ -27,6 +27,12 @@
 //     updates failed), while reads run at once on the other connections,
 //     beside the writer, as WAL allows.
 //
+// A file's pool is a storage.Marker: it reads the database's mark, for
+// storage.Memo, from the header of the WAL index (the -shm file) that
+// SQLite rewrites with every commit, whichever process makes it; it keeps
+// one connection of its own open for that, and, for the life of the
+// process, one descriptor of the -shm file (see changes.go).
+//
 // storage.Memory opens a private in-memory database that lives as long as
 // the *bun.DB, however often the pool reconnects. It never uses
 // cache=shared, whose SQLITE_LOCKED errors bypass the busy timeout.
@@ -82,6 +88,13 @@ func open(_ context.Context, path string) (*bun.DB, error) {
 		return nil, err
 	}
 	c := &connector{Connector: base, gate: make(gate, 1)}
+	if path != storage.Memory {
+		// A file's pool reads marks of its WAL index (changes.go); the
+		// anchor it needs is a connection of its own, outside the gate,
+		// since it only reads.
+		c.watch = startWatch(base.Connect)
+		c.marking = &markingDriver{Driver: base.Driver(), watch: c.watch}
+	}
 	if path == storage.Memory {
 		// A memdb database is freed when its last connection closes; the
 		// anchor connection keeps it alive until the *bun.DB is closed.
@@ -102,12 +115,22 @@ func open(_ context.Context, path string) (*bun.DB, error) {
 }
 
 // connector hands out connections that share one write gate, and closes
-// the in-memory anchor connection when database/sql closes the pool
-// (sql.DB.Close calls Close on a connector that has one).
+// the in-memory anchor connection, or the file's watch, when database/sql
+// closes the pool (sql.DB.Close calls Close on a connector that has one).
 type connector struct {
 	driver.Connector
-	gate   gate
-	anchor driver.Conn
+	gate    gate
+	anchor  driver.Conn    // an in-memory database's
+	watch   *watch         // a file's; nil in memory
+	marking *markingDriver // a file's driver: a storage.Marker
+}
+
+// Driver is what (*sql.DB).Driver returns: for a file, a storage.Marker.
+func (c *connector) Driver() driver.Driver {
+	if c.marking != nil {
+		return c.marking
+	}
+	return c.Connector.Driver()
 }
 
 func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -119,6 +142,9 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 }
 
 func (c *connector) Close() error {
+	if c.watch != nil {
+		return c.watch.close()
+	}
 	if c.anchor == nil {
 		return nil
 	}

@@ -61,13 +61,13 @@ func (a *Accounts) Identify(r *http.Request) (gamekit.Identity, bool, error) {
 	scheme, credentials, _ := strings.Cut(header, " ")
 	var u User
 	var err error
-	switch strings.ToLower(scheme) {
-	case "basic":
+	switch {
+	case strings.EqualFold(scheme, "basic"):
 		var username, password string
 		if username, password, err = basicCredentials(credentials); err == nil {
 			u, err = a.authenticateBasic(r.Context(), username, password, ClientIP(r))
 		}
-	case "bearer", "token":
+	case strings.EqualFold(scheme, "bearer"), strings.EqualFold(scheme, "token"):
 		var token string
 		if token, err = tokenCredentials(credentials); err == nil {
 			u, err = a.UserByToken(r.Context(), token)
