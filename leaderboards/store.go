@@ -448,8 +448,8 @@ const maxSubmitAttempts = 5
 // username, when not empty, replaces the name stored with the record for
 // display.
 //
-// A Best submit that is no better than the record changes nothing, and
-// writes nothing, and returns the record as it is. An Incr that would take the score or
+// A Best submit that is no better than the record writes nothing and
+// returns the record as it is. An Incr that would take the score or
 // subscore beyond ±MaxScore is an *gamekit.InvalidError, and so are a
 // score out of range, bad metadata and a user id below 1. A missing board
 // is ErrBoardNotFound.
@@ -549,10 +549,10 @@ func (s *SQLStore) Submit(ctx context.Context, board string, userID int64, usern
 // in args, the record as read (found false when there is none);
 // sql.ErrNoRows when the board changed or went. On PostgreSQL that is one
 // statement (pgSubmit), which writes only if the operator changes the
-// record as read. On SQLite, given keeps (Best's test of a record read),
-// it reads first, currentSQL, outside the write turn, and writes only if
-// keeps refuses the record; else it reads after an upsert that wrote
-// nothing.
+// record as read. On SQLite, given keeps (Best's test of whether a record
+// stays as it is), it reads currentSQL first, outside the write turn, and
+// runs the upsert only when the record would change; without keeps it
+// reads after an upsert that wrote nothing.
 func (s *SQLStore) upsert(ctx context.Context, stmt *storage.Statement, sign int64, args []any, keeps func(Record) bool) (rec Record, written, found bool, err error) {
 	if !s.pg && keeps != nil {
 		if rec, _, found, err = s.readCurrent(ctx, sign, args); err != nil || found && keeps(rec) {
