@@ -55,7 +55,10 @@
 // concurrent submits are applied one after the other, none lost, none
 // twice. The statement checks the version of the board the store cached,
 // so a submit never applies an operator or a period that an admin just
-// changed. Players submit through the HTTP API only to ClientWritable
+// changed. The record is read first, and a score the operator refuses (a
+// Best score no better than the record: most of them, on a board played
+// for a while) costs that read and writes nothing; on PostgreSQL the read
+// is in the same statement, one round trip either way. Players submit through the HTTP API only to ClientWritable
 // boards, only for themselves, and only through
 // [HandlerOptions].CheckSubmit, the host's check of bounds and rate.
 //

@@ -14,24 +14,39 @@ import "strings"
 //
 // A submit is one INSERT ... SELECT ... ON CONFLICT DO UPDATE: atomic per
 // (board, period, user) on both databases, so concurrent submits neither
-// lose one another nor count twice. Its SELECT reads the board row with
-// the version the store's cached copy has, so a submit that computed its
-// period or operator from a stale copy writes nothing, and the store reads
-// the board again; the WHERE of DO UPDATE is the operator's condition.
+// lose one another nor count twice. The WHERE of DO UPDATE is the
+// operator's condition, checked against the newest committed version of
+// the record. The board's row must still have the version the store's
+// cached copy has, so a submit that computed its period or operator from
+// a stale copy writes nothing, and the store reads the board again.
+//
+// Before it writes, a submit reads the record (currentSQL) and goes on to
+// the upsert only if the operator's condition holds for the record as
+// read. A Best score that is no better, most submits on a board played
+// for a while, so costs a read and writes nothing, where the upsert alone
+// would lock the row: on PostgreSQL that takes a transaction id, WAL and
+// a commit waiting for the WAL's flush, on SQLite the write turn. The
+// read is from a snapshot that a concurrent submit may have passed since,
+// so it only spares the writes it refuses; DO UPDATE's condition decides
+// the others. On PostgreSQL the read and the upsert are one statement
+// (pgSubmit); SQLite takes no INSERT in a WITH, so there the store reads
+// first for Best only, outside the write turn, and for the other
+// operators, which rarely refuse, reads after an upsert that wrote
+// nothing.
 //
 // A submit also stamps the record with its change sequence, seq, which
 // the rank cache reads (rankcache.go). That one expression differs between
 // the databases: the texts hold {seq} and {watermark}, which dialectSQL
-// fills in.
+// fills in, and the submits {from}, the rows the upsert's SELECT reads.
 const (
 	// $1 board, $2 board version, $3 period, $4 user, $5 username (NULL: keep),
 	// $6 rank_score, $7 rank_subscore, $8 metadata (NULL: keep), $9 now
-	// (Unix µs); incrSQL has $10, MaxScore.
+	// (Unix µs); Incr's statement has $10, MaxScore.
 	insertHead = `INSERT INTO gamekit_leaderboard_records AS r
 		(board_id, period, user_id, username, rank_score, rank_subscore, metadata, updated_at, seq)
-	SELECT id, CAST($3 AS BIGINT), CAST($4 AS BIGINT), COALESCE(CAST($5 AS VARCHAR(150)), ''), CAST($6 AS BIGINT), CAST($7 AS BIGINT),
-		COALESCE(CAST($8 AS TEXT), '{}'), CAST($9 AS BIGINT), {seq}
-	FROM gamekit_leaderboards WHERE id = $1 AND version = $2
+	SELECT CAST($1 AS VARCHAR(64)), CAST($3 AS BIGINT), CAST($4 AS BIGINT), COALESCE(CAST($5 AS VARCHAR(150)), ''),
+		CAST($6 AS BIGINT), CAST($7 AS BIGINT), COALESCE(CAST($8 AS TEXT), '{}'), CAST($9 AS BIGINT), {seq}
+	FROM {from}
 	ON CONFLICT (board_id, period, user_id) DO UPDATE SET
 		username = CASE WHEN CAST($5 AS VARCHAR(150)) IS NULL THEN r.username ELSE excluded.username END,
 		metadata = CASE WHEN CAST($8 AS TEXT) IS NULL THEN r.metadata ELSE excluded.metadata END,
@@ -39,27 +54,25 @@ const (
 
 	recordReturning = ` RETURNING ` + recordColumns
 
-	// bestSQL keeps the better of the two: a lower stored score, or an
-	// equal one with a lower stored subscore.
-	bestSQL = insertHead + `
-		rank_score = excluded.rank_score, rank_subscore = excluded.rank_subscore
-	WHERE excluded.rank_score < r.rank_score
-		OR (excluded.rank_score = r.rank_score AND excluded.rank_subscore < r.rank_subscore)` + recordReturning
+	// bestCond is Best's condition on a stored record {r}: the submit has a
+	// lower stored score, or an equal one with a lower stored subscore.
+	bestCond = `CAST($6 AS BIGINT) < {r}.rank_score
+		OR (CAST($6 AS BIGINT) = {r}.rank_score AND CAST($7 AS BIGINT) < {r}.rank_subscore)`
 
-	// setSQL replaces the record.
-	setSQL = insertHead + `
-		rank_score = excluded.rank_score, rank_subscore = excluded.rank_subscore` + recordReturning
+	// incrCond is Incr's: the sum stays within ±MaxScore.
+	incrCond = `abs({r}.rank_score + CAST($6 AS BIGINT)) <= CAST($10 AS BIGINT)
+		AND abs({r}.rank_subscore + CAST($7 AS BIGINT)) <= CAST($10 AS BIGINT)`
 
-	// incrSQL adds to the record, within ±MaxScore.
-	incrSQL = insertHead + `
-		rank_score = r.rank_score + excluded.rank_score, rank_subscore = r.rank_subscore + excluded.rank_subscore
-	WHERE abs(r.rank_score + excluded.rank_score) <= $10
-		AND abs(r.rank_subscore + excluded.rank_subscore) <= $10` + recordReturning
+	// replaceScore and addScore are what DO UPDATE makes the score: the
+	// submitted one (Best, Set) or the sum (Incr).
+	replaceScore = `rank_score = excluded.rank_score, rank_subscore = excluded.rank_subscore`
+	addScore     = `rank_score = r.rank_score + excluded.rank_score, rank_subscore = r.rank_subscore + excluded.rank_subscore`
 
-	// submitCheckSQL is what a submit that wrote nothing reads: a row when
-	// board $1 still has version $2, holding user $4's record in period $3
-	// if there is one (else NULLs). No row: the board changed or went.
-	submitCheckSQL = `SELECT FALSE, r.user_id, r.username, r.rank_score, r.rank_subscore, r.metadata, r.updated_at
+	// currentSQL is what a submit decides on: a row when board $1 still
+	// has version $2, holding user $4's record in period $3 if there is one
+	// (else NULLs); no row when the board changed or went. Its first
+	// column, false, is the "written" of a submit's answer (scanSubmitted).
+	currentSQL = `SELECT FALSE, r.user_id, r.username, r.rank_score, r.rank_subscore, r.metadata, r.updated_at
 	FROM gamekit_leaderboards AS b LEFT JOIN gamekit_leaderboard_records AS r
 		ON r.board_id = b.id AND r.period = $3 AND r.user_id = $4
 	WHERE b.id = $1 AND b.version = $2`
@@ -120,22 +133,44 @@ const (
 	recordColumns = `user_id, username, rank_score, rank_subscore, metadata, updated_at`
 )
 
-// pgSubmit makes a submit statement one round trip on PostgreSQL whether
-// it writes or not: the upsert runs in a CTE, and when it returns nothing
-// the same statement reads submitCheckSQL, from the same snapshot, so a
-// refused Best submit costs no more statements than an accepted one. The
-// first column is true when the upsert wrote. (SQLite takes only SELECTs in
-// a WITH: there the store runs submitCheckSQL after the upsert.)
+// submitSQL is the submit statement of an operator, whose DO UPDATE sets
+// set when cond ("" for always) holds: on SQLite the upsert alone, which
+// reads the board's row; on PostgreSQL pgSubmit.
+func submitSQL(set, cond string, pg bool) string {
+	upsert := insertHead + `
+		` + set
+	if cond != "" {
+		upsert += `
+	WHERE ` + strings.ReplaceAll(cond, "{r}", "r")
+	}
+	upsert += recordReturning
+	if !pg {
+		return strings.Replace(upsert, "{from}", "gamekit_leaderboards WHERE id = $1 AND version = $2", 1)
+	}
+	return pgSubmit(upsert, cond)
+}
+
+// pgSubmit makes a submit one statement on PostgreSQL, one round trip
+// whether it writes or not: it reads currentSQL into cur, upserts from cur
+// only when cond holds for the record read (or there is none), and
+// answers with the record written, or else with cur, from the same
+// snapshot. The first column is true when the upsert wrote.
 //
-// The snapshot is the statement's, while the upsert's condition is checked
-// against the newest committed version of the record, which a concurrent
-// submit may have written after the snapshot was taken: the store trusts
-// the record read only when it refuses the score too, and reads it again
-// otherwise.
-func pgSubmit(upsert string) string {
-	return `WITH up AS (` + upsert + `)
+// A refused Best submit so runs no upsert at all: no row lock, no
+// transaction id (txid_current() in {seq} is not evaluated for a row the
+// WHERE drops), nothing in the WAL, and a read-only commit. The snapshot
+// may miss a submit that committed after it, which the upsert's condition
+// then sees: the store trusts a record read only when it refuses the
+// score too, and reads it again otherwise.
+func pgSubmit(upsert, cond string) string {
+	from := "cur"
+	if cond != "" {
+		from += " WHERE cur.user_id IS NULL OR (" + strings.ReplaceAll(cond, "{r}", "cur") + ")"
+	}
+	return `WITH cur AS (` + currentSQL + `),
+	up AS (` + strings.Replace(upsert, "{from}", from, 1) + `)
 	SELECT TRUE, ` + recordColumns + ` FROM up
-	UNION ALL ` + submitCheckSQL + ` AND NOT EXISTS (SELECT 1 FROM up)`
+	UNION ALL SELECT * FROM cur WHERE NOT EXISTS (SELECT 1 FROM up)`
 }
 
 // The change sequence on each database. On PostgreSQL it is the id of the

@@ -194,8 +194,8 @@ type SQLStore struct {
 	rankCache *rankCache
 	pg        bool
 
-	best, set, incr, submitCheck, record, rank, rankWithin, after, before *storage.Statement
-	keys, watermark, changes                                              *storage.Statement
+	best, set, incr, current, record, rank, rankWithin, after, before *storage.Statement
+	keys, watermark, changes                                          *storage.Statement
 }
 
 var _ Store = (*SQLStore)(nil)
@@ -230,13 +230,10 @@ func NewSQLStore(db bun.IDB, opts *StoreOptions) (*SQLStore, error) {
 	}
 	pg := db.Dialect().Name() == dialect.PG
 	stmt := func(text string) *storage.Statement { return storage.NewStatement(dialectSQL(text, pg)) }
-	bestSQL, setSQL, incrSQL := bestSQL, setSQL, incrSQL
-	if pg {
-		bestSQL, setSQL, incrSQL = pgSubmit(bestSQL), pgSubmit(setSQL), pgSubmit(incrSQL)
-	}
 	s := &SQLStore{db: db, publisher: o.Publisher, publishing: o.Publisher != nil, logger: o.Logger, now: o.Now,
 		topN: o.TopN, rankDepth: o.RankDepth, boards: map[string]Board{}, pg: pg,
-		best: stmt(bestSQL), set: stmt(setSQL), incr: stmt(incrSQL), submitCheck: stmt(submitCheckSQL),
+		best: stmt(submitSQL(replaceScore, bestCond, pg)), set: stmt(submitSQL(replaceScore, "", pg)),
+		incr: stmt(submitSQL(addScore, incrCond, pg)), current: stmt(currentSQL),
 		record: stmt(recordSQL), rank: stmt(rankSQL), rankWithin: stmt(rankWithinSQL),
 		after: stmt(afterSQL), before: stmt(beforeSQL),
 		keys: stmt(keysSQL), watermark: stmt(watermarkSQL), changes: stmt(changesSQL)}
@@ -442,14 +439,16 @@ func (s *SQLStore) cached(ctx context.Context, id string) (Board, error) {
 const maxSubmitAttempts = 5
 
 // Submit applies score and subscore to the user's record on board in the
-// current period, by the board's operator, in one statement, and returns
-// the record as stored (its Rank is 0: counting it costs; see Record).
+// current period, by the board's operator, and returns the record as
+// stored (its Rank is 0: counting it costs; see Record). It is one
+// statement on PostgreSQL; on SQLite a Best submit is a read, and a
+// write when the score is better.
 // metadata, a JSON object of at most MaxMetadataBytes, replaces the
 // record's when the record changes; nil keeps it ({} for a new record).
 // username, when not empty, replaces the name stored with the record for
 // display.
 //
-// A Best submit that is no better than the record changes nothing and
+// A Best submit that is no better than the record writes nothing and
 // returns the record as it is. An Incr that would take the score or
 // subscore beyond ±MaxScore is an *gamekit.InvalidError, and so are a
 // score out of range, bad metadata and a user id below 1. A missing board
@@ -498,14 +497,18 @@ func (s *SQLStore) Submit(ctx context.Context, board string, userID int64, usern
 		}
 		sign := b.sign()
 		args := []any{b.ID, b.Version, p.ID, userID, nameArg, score * sign, subscore * sign, metaArg, s.now().UnixMicro()}
-		stmt := s.best
+		var stmt *storage.Statement
+		var keeps func(Record) bool // whether Best leaves a record as it is
 		switch b.Operator {
+		case Best:
+			stmt = s.best
+			keeps = func(r Record) bool { return !improves(score*sign, subscore*sign, r, sign) }
 		case Set:
 			stmt = s.set
 		case Incr:
 			stmt, args = s.incr, append(args, int64(MaxScore))
 		}
-		rec, written, found, err := s.upsert(ctx, stmt, sign, args)
+		rec, written, found, err := s.upsert(ctx, stmt, sign, args, keeps)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // the board changed or went: read it again
 		}
@@ -524,11 +527,11 @@ func (s *SQLStore) Submit(ctx context.Context, board string, userID int64, usern
 			return Record{}, &gamekit.InvalidError{Fields: map[string][]string{
 				"score": {"Ensure the record stays between -" + fmt.Sprint(MaxScore) + " and " + fmt.Sprint(MaxScore) + "."}}}
 		}
-		if found && b.Operator == Best && !improves(score*sign, subscore*sign, rec, sign) {
+		if found && keeps != nil && keeps(rec) {
 			return rec, nil
 		}
 		// The record read is older than the one that refused the score (a
-		// concurrent submit's, after the statement's snapshot), or gone.
+		// concurrent submit's, after the read's snapshot), or gone.
 		rec, err = s.read(ctx, b, p.ID, userID)
 		if errors.Is(err, ErrRecordNotFound) {
 			continue // deleted in between
@@ -545,9 +548,17 @@ func (s *SQLStore) Submit(ctx context.Context, board string, userID int64, usern
 // written, or, when nothing was written on a board still at the version
 // in args, the record as read (found false when there is none);
 // sql.ErrNoRows when the board changed or went. On PostgreSQL that is one
-// statement (pgSubmit), on SQLite a second one, submitCheckSQL, when the
-// first writes nothing.
-func (s *SQLStore) upsert(ctx context.Context, stmt *storage.Statement, sign int64, args []any) (rec Record, written, found bool, err error) {
+// statement (pgSubmit), which writes only if the operator changes the
+// record as read. On SQLite, given keeps (Best's test of whether a record
+// stays as it is), it reads currentSQL first, outside the write turn, and
+// runs the upsert only when the record would change; without keeps it
+// reads after an upsert that wrote nothing.
+func (s *SQLStore) upsert(ctx context.Context, stmt *storage.Statement, sign int64, args []any, keeps func(Record) bool) (rec Record, written, found bool, err error) {
+	if !s.pg && keeps != nil {
+		if rec, _, found, err = s.readCurrent(ctx, sign, args); err != nil || found && keeps(rec) {
+			return rec, false, found, err
+		}
+	}
 	row, err := stmt.QueryRow(ctx, s.db, args...)
 	if err != nil {
 		return Record{}, false, false, err
@@ -559,14 +570,20 @@ func (s *SQLStore) upsert(ctx context.Context, stmt *storage.Statement, sign int
 	if !errors.Is(err, sql.ErrNoRows) {
 		return rec, err == nil, err == nil, err
 	}
-	if row, err = s.submitCheck.QueryRow(ctx, s.db, args[:4]...); err != nil {
+	return s.readCurrent(ctx, sign, args)
+}
+
+// readCurrent runs currentSQL for the submit of args.
+func (s *SQLStore) readCurrent(ctx context.Context, sign int64, args []any) (rec Record, written, found bool, err error) {
+	row, err := s.current.QueryRow(ctx, s.db, args[:4]...)
+	if err != nil {
 		return Record{}, false, false, err
 	}
 	return scanSubmitted(row, sign)
 }
 
-// scanSubmitted reads a row of pgSubmit or submitCheckSQL: whether the
-// submit wrote, and the record, if any.
+// scanSubmitted reads a row of pgSubmit or currentSQL: whether the submit
+// wrote, and the record, if any.
 func scanSubmitted(row scanner, sign int64) (rec Record, written, found bool, err error) {
 	var user, score, subscore, at sql.NullInt64
 	var name, meta sql.NullString
@@ -581,7 +598,7 @@ func scanSubmitted(row scanner, sign int64) (rec Record, written, found bool, er
 }
 
 // improves reports whether a Best submit of the stored score and subscore
-// (multiplied by the sign) would replace rec: bestSQL's condition.
+// (multiplied by the sign) would replace rec: bestCond.
 func improves(score, subscore int64, rec Record, sign int64) bool {
 	rs, rsub := rec.Score*sign, rec.Subscore*sign
 	return score < rs || score == rs && subscore < rsub

@@ -3,12 +3,14 @@ package leaderboards_test
 import (
 	"context"
 	"encoding/json"
-	"github.com/uptrace/bun"
 	"sync/atomic"
 	"testing"
 
+	"github.com/uptrace/bun"
+
 	"github.com/gamekit/gamekit/leaderboards"
 	"github.com/gamekit/gamekit/leaderboards/leaderboardstest"
+	"github.com/gamekit/gamekit/storage"
 	"github.com/gamekit/gamekit/storage/storagetest"
 )
 
@@ -60,5 +62,36 @@ func TestStoreOptions(t *testing.T) {
 	}
 	if _, err := leaderboards.NewSQLStore(nil, nil); err == nil {
 		t.Error("a store on no database: got no error")
+	}
+}
+
+// On PostgreSQL a Best submit that is no better takes no transaction id:
+// it locks no row, puts nothing in the WAL, and its commit waits for no
+// flush. A better one does.
+func TestRefusedSubmitWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	db := storagetest.Open(t, storagetest.Postgres, leaderboards.Migrations())
+	store := storagetest.Must(leaderboards.NewSQLStore(db, nil))
+	if err := store.CreateBoard(ctx, &leaderboards.Board{ID: "points"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Submit(ctx, "points", 1, "alice", 10, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		score  int64
+		writes bool
+	}{{5, false}, {10, false}, {11, true}} {
+		var took bool
+		err := storage.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+			inTx := storagetest.Must(leaderboards.NewSQLStore(tx, nil))
+			if _, err := inTx.Submit(ctx, "points", 1, "alice", tc.score, 0, nil); err != nil {
+				return err
+			}
+			return tx.QueryRowContext(ctx, "SELECT txid_current_if_assigned() IS NOT NULL").Scan(&took)
+		})
+		if err != nil || took != tc.writes {
+			t.Errorf("submit of %d over 10: took a transaction id %v (%v), want %v", tc.score, took, err, tc.writes)
+		}
 	}
 }
