@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
-	"sync"
 	"sync/atomic"
 
 	"github.com/gamekit/gamekit/storage"
@@ -68,7 +67,6 @@ func (w *walIndex) mark() (storage.Mark, bool) {
 // with every other connection gone): the file mapped is the one SQLite
 // uses, for as long as the pool is open.
 type watch struct {
-	mu     sync.Mutex
 	anchor driver.Conn
 	index  atomic.Pointer[walIndex] // nil when there is no mark to read
 }
@@ -129,8 +127,6 @@ func (w *watch) start(connect func(context.Context) (driver.Conn, error)) error 
 // close stops reading marks and closes the anchor; the mapping stays (see
 // mapWALIndex).
 func (w *watch) close() error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	w.index.Store(nil)
 	if w.anchor == nil {
 		return nil
