@@ -28,7 +28,7 @@ func MaxRows(pkg string, n int) (int, error) {
 
 // MaxOffset is the largest ?offset= a list takes: far past any table's
 // end, and far from where offset + limit would overflow.
-const MaxOffset = 1 << 40
+const MaxOffset int64 = 1 << 40
 
 // Page is the part of a list a request asks for. Without ?limit= or
 // ?offset= a client gets a plain JSON array, as from DRF without
@@ -61,7 +61,7 @@ func ParsePage(q url.Values, maxRows int) (Page, error) {
 	if s := q.Get("offset"); s != "" {
 		p.Envelope = true
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 || n > MaxOffset {
+		if err != nil || n < 0 || int64(n) > MaxOffset {
 			bad.Add("offset", fmt.Sprintf("Ensure this value is an integer from 0 to %d.", MaxOffset))
 		} else {
 			p.Offset = n

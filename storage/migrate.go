@@ -115,7 +115,7 @@ const PostgresOnly = "-- postgres only"
 
 // migrationLock is the PostgreSQL advisory lock key that migration
 // scripts hold while they run ("gamekit" in ASCII).
-const migrationLock = 0x67616d656b6974
+const migrationLock int64 = 0x67616d656b6974
 
 // migrateLock is the advisory lock key a whole Migrate holds on
 // PostgreSQL; it differs from migrationLock, which the scripts it runs
