@@ -113,6 +113,15 @@ func (l listener) Deliver(m Message) {
 	h.advance(ch, m)
 }
 
+// Wants reports whether the hub delivers channel's messages: it has
+// subscribers to it, or it is the hubs' sign-out channel. Subscribing
+// adds the channel before it reads the channel's position from the
+// broker, so a message dropped while this says false is before that
+// position.
+func (l listener) Wants(channel string) bool {
+	return channel == signOutChannel || l.h.channelOf(channel) != nil
+}
+
 // Missed catches up the channels whose messages the broker may have
 // missed.
 func (l listener) Missed(name string) {
