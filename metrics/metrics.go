@@ -32,7 +32,7 @@ type Metrics struct {
 	publish       prometheus.Histogram
 	publishFailed prometheus.Counter
 	ticks         *prometheus.HistogramVec
-	requests      *prometheus.HistogramVec
+	requests      requests
 
 	mu     sync.Mutex
 	hub    bool
@@ -63,17 +63,17 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 			Help:    "How long the gift ticks this process completed took, lease bookkeeping and events included.",
 			Buckets: TickBuckets,
 		}, []string{"schedule"}),
-		requests: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		requests: requests{vec: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: "gamekit", Subsystem: "http", Name: "request_duration_seconds",
 			Help:    "HTTP requests by method, route pattern and status code: the time to answer (to upgrade, for websockets).",
 			Buckets: HTTPBuckets,
-		}, []string{"method", "route", "code"}),
+		}, []string{"method", "route", "code"})},
 	}
 	retries := prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Namespace: "gamekit", Subsystem: "storage", Name: "transaction_retries_total",
 		Help: "Transactions storage.RunInTx ran again because the database aborted them for a concurrent one.",
 	}, func() float64 { return float64(storage.Retries()) })
-	for _, c := range []prometheus.Collector{m.publish, m.publishFailed, m.ticks, m.requests, retries} {
+	for _, c := range []prometheus.Collector{m.publish, m.publishFailed, m.ticks, m.requests.vec, retries} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -147,7 +147,8 @@ func TestScrape(t *testing.T) {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	// Authentication that refuses a bad header itself, before routing,
-	// and replaces the request for a good one.
+	// and replaces the request for a good one, and hands the
+	// ResponseWriter on wrapped, as middleware that notes the status does.
 	auth := func(next http.Handler) http.Handler {
 		callers := apitest.WithCallers(next)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -155,7 +156,7 @@ func TestScrape(t *testing.T) {
 				rest.WriteError(w, r, gamekit.ErrUnauthenticated)
 				return
 			}
-			callers.ServeHTTP(w, r)
+			callers.ServeHTTP(wrapped{w}, r)
 		})
 	}
 	srv := apitest.Serve(t, m.HTTP(auth(metrics.Routed(mux))))
@@ -251,6 +252,12 @@ func TestScrape(t *testing.T) {
 		`gamekit_realtime_subscriptions`:                                    0,
 	})
 }
+
+// wrapped is a ResponseWriter as middleware wraps one, which
+// http.ResponseController (and Routed) can unwrap.
+type wrapped struct{ http.ResponseWriter }
+
+func (w wrapped) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Two processes run one schedule: when the leader stops, the other takes
 // its lease over, and each one's metrics say what happened to it.

@@ -79,6 +79,14 @@ type Listener interface {
 	// its service, or the listener fell too far behind). The listener
 	// catches up from History, or tells its clients what they lost.
 	Missed(channel string)
+	// Wants reports whether the listener has a use for channel's messages
+	// now: false means Deliver would drop one received from now on. A
+	// broker that hands messages on through a queue asks first, so that a
+	// listener is not woken for messages it drops. It is quick and safe
+	// from any goroutine. (A hub that starts a subscription afterwards
+	// reads the channel's position from History, which covers every
+	// message published before it asked.)
+	Wants(channel string) bool
 }
 
 // ErrHistoryGone is returned by Broker.History when the messages asked for

@@ -36,6 +36,17 @@ type channel struct {
 	missed bool     // the broker missed messages before known was set
 
 	subs map[*client]*subscription // guarded by Hub.mu
+	// members lists subs for deliveries to range over. It is built by the
+	// first delivery after subs changed (nil until then) and never
+	// modified after, so a channel whose subscribers stay put is
+	// published to without copying them each time. Guarded by Hub.mu.
+	members []member
+}
+
+// member is one subscription of a channel, as a delivery sees it.
+type member struct {
+	c *client
+	s *subscription
 }
 
 // subscription is one client's place in a channel; its fields are guarded
@@ -54,18 +65,25 @@ type item struct {
 	lost bool
 }
 
-// members is a snapshot of the channel's subscriptions, so a delivery,
-// which may wait for a slow client, holds no lock of the hub's.
-func (h *Hub) members(ch *channel) ([]*client, []*subscription) {
+// members is the channel's subscriptions, so a delivery, which may wait
+// for a slow client, holds no lock of the hub's. The list is kept until
+// the subscriptions change: a steady channel's deliveries share it.
+func (h *Hub) members(ch *channel) []member {
 	h.mu.RLock()
-	defer h.mu.RUnlock()
-	clients := make([]*client, 0, len(ch.subs))
-	subs := make([]*subscription, 0, len(ch.subs))
-	for c, s := range ch.subs {
-		clients = append(clients, c)
-		subs = append(subs, s)
+	list := ch.members
+	h.mu.RUnlock()
+	if list != nil {
+		return list
 	}
-	return clients, subs
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if ch.members == nil {
+		ch.members = make([]member, 0, len(ch.subs))
+		for c, s := range ch.subs {
+			ch.members = append(ch.members, member{c, s})
+		}
+	}
+	return ch.members
 }
 
 // channelOf returns the channel's state if it has subscribers here.
@@ -93,6 +111,15 @@ func (l listener) Deliver(m Message) {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	h.advance(ch, m)
+}
+
+// Wants reports whether the hub delivers channel's messages: it has
+// subscribers to it, or it is the hubs' sign-out channel. Subscribing
+// adds the channel before it reads the channel's position from the
+// broker, so a message dropped while this says false is before that
+// position.
+func (l listener) Wants(channel string) bool {
+	return channel == signOutChannel || l.h.channelOf(channel) != nil
 }
 
 // Missed catches up the channels whose messages the broker may have
@@ -177,10 +204,9 @@ func (h *Hub) catchUp(ch *channel, next *Message) {
 
 // emit hands one step of the stream to every subscription: ch.mu is held.
 func (h *Hub) emit(ch *channel, it item) {
-	clients, subs := h.members(ch)
 	var frame []byte
-	for i, c := range clients {
-		s := subs[i]
+	for _, m := range h.members(ch) {
+		c, s := m.c, m.s
 		if s.pending {
 			if len(s.buf) < maxPending {
 				s.buf = append(s.buf, it)
@@ -253,6 +279,7 @@ func (h *Hub) subscribe(c *client, id []byte, name string, since *Position) erro
 	}
 	s := &subscription{pending: true}
 	ch.subs[c] = s // a subscribe when subscribed starts over
+	ch.members = nil
 	c.channels[name] = struct{}{}
 	h.mu.Unlock()
 
@@ -351,6 +378,7 @@ func (h *Hub) leave(c *client, ch *channel, s *subscription) {
 // dropSub removes c from ch: h.mu is held.
 func (h *Hub) dropSub(c *client, ch *channel) {
 	delete(ch.subs, c)
+	ch.members = nil
 	if len(ch.subs) == 0 && h.channels[ch.name] == ch {
 		delete(h.channels, ch.name)
 	}

@@ -1,6 +1,7 @@
 package realtime_test
 
 import (
+	"context"
 	"sync"
 	"testing"
 
@@ -139,6 +140,80 @@ type mutable struct {
 
 func (l mutable) Deliver(m realtime.Message) {
 	if !l.b.mute {
+		l.Listener.Deliver(m)
+	}
+}
+
+// A broker may hand a hub only the messages of channels it wants (see
+// Listener.Wants). A hub wants a channel from before it reads the
+// channel's position to subscribe, so a subscriber misses nothing, and
+// no longer once the last subscriber has left.
+func TestHubWantsWhatItDelivers(t *testing.T) {
+	b := &asking{LocalBroker: realtime.NewLocalBroker(nil)}
+	e := setup(t, &realtime.Options{Broker: b})
+	l := b.listener()
+	if l.Wants("players") {
+		t.Error("players wanted before anyone subscribed")
+	}
+	alice := e.dial(t, "alice")
+	pos := realtimetest.Subscribe(t, alice, "players", nil)
+	if got := b.wantedAtRead(); len(got) != 1 || !got[0] {
+		t.Errorf("players wanted when its position was read: got %v, want [true]", got)
+	}
+	for range 3 {
+		e.publish(t, "players", "moved", 1)
+	}
+	realtimetest.ReadSeqs(t, alice, "players", pos.Seq, pos.Seq+3)
+	if f := alice.Call(map[string]any{"id": 2, "verb": "unsubscribe", "channel": "players"}); !f.OK {
+		t.Fatalf("unsubscribe: %+v", f.Error)
+	}
+	if l.Wants("players") {
+		t.Error("players wanted after its last subscriber left")
+	}
+}
+
+// asking is a LocalBroker that hands each listener only the messages of
+// channels it wants, as a broker with a queue per listener does, and
+// notes at every read of a position whether the last listener wanted
+// the channel then.
+type asking struct {
+	*realtime.LocalBroker
+	mu     sync.Mutex
+	last   realtime.Listener
+	wanted []bool
+}
+
+func (b *asking) Listen(l realtime.Listener) (func(), error) {
+	b.mu.Lock()
+	b.last = l
+	b.mu.Unlock()
+	return b.LocalBroker.Listen(wanting{l})
+}
+
+func (b *asking) History(ctx context.Context, channel string, since realtime.Position) ([]realtime.Message, realtime.Position, error) {
+	b.mu.Lock()
+	b.wanted = append(b.wanted, b.last.Wants(channel))
+	b.mu.Unlock()
+	return b.LocalBroker.History(ctx, channel, since)
+}
+
+func (b *asking) listener() realtime.Listener {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.last
+}
+
+func (b *asking) wantedAtRead() []bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]bool(nil), b.wanted...)
+}
+
+// wanting hands a listener only the messages it wants.
+type wanting struct{ realtime.Listener }
+
+func (l wanting) Deliver(m realtime.Message) {
+	if l.Wants(m.Channel) {
 		l.Listener.Deliver(m)
 	}
 }

@@ -17,9 +17,15 @@ import (
 
 // SignOut closes every connection of the user, on every hub sharing the
 // broker, with 1008, and refuses the tickets issued to the user before it;
-// other users are untouched, and a ticket issued after it works.
+// other users are untouched, and a ticket issued after it works. It does
+// so on a broker that hands hubs only the channels they want, too: a hub
+// always wants sign-outs.
 func TestSignOut(t *testing.T) {
-	broker := realtime.NewLocalBroker(nil)
+	t.Run("local", func(t *testing.T) { testSignOut(t, realtime.NewLocalBroker(nil)) })
+	t.Run("asking", func(t *testing.T) { testSignOut(t, &asking{LocalBroker: realtime.NewLocalBroker(nil)}) })
+}
+
+func testSignOut(t *testing.T, broker realtime.Broker) {
 	a := setup(t, &realtime.Options{Broker: broker})
 	b := setup(t, &realtime.Options{Broker: broker})
 	aliceOnA, aliceOnB, bobOnA := a.dial(t, "alice"), b.dial(t, "alice"), a.dial(t, "bob")

@@ -74,9 +74,9 @@ type Options struct {
 // connection was lost and made again, the hub is told (Listener.Missed)
 // and catches up from history.
 //
-// Every process receives every channel's messages, and a hub drops those
-// of channels nobody subscribes to on it. Keys are not hash-tagged for
-// Redis Cluster.
+// Every process receives every channel's messages; the reader queues for
+// a hub only those of channels it has subscribers to (see
+// realtime.Listener.Wants). Keys are not hash-tagged for Redis Cluster.
 type Broker struct {
 	rdb    *redis.Client
 	opts   Options
@@ -488,8 +488,15 @@ func (b *Broker) snapshot() []*worker {
 	return ws
 }
 
+// dispatch queues m for every listener that wants it. One that does not
+// would drop it: skipping it spares a goroutine a wake-up per message,
+// and keeps the wake-up of the hub that delivers m next in line (waking
+// another after it would send it to the back of the run queue).
 func (b *Broker) dispatch(m realtime.Message) {
 	for _, w := range b.snapshot() {
+		if !w.l.Wants(m.Channel) {
+			continue
+		}
 		select {
 		case w.queue <- m:
 		default:
