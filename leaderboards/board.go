@@ -42,7 +42,7 @@ const (
 // Incr may reach: 2⁵³−1, the largest integer a JavaScript client reads
 // exactly, and far enough from int64's bounds that no sum overflows in
 // the database.
-const MaxScore = 1<<53 - 1
+const MaxScore int64 = 1<<53 - 1
 
 // MaxMetadataBytes is the most JSON a record's metadata may hold.
 const MaxMetadataBytes = 2048

@@ -99,6 +99,6 @@ func validSubmit(userID int64, username string, score, subscore int64, metadata 
 
 func inRange(bad *gamekit.InvalidError, field string, v int64) {
 	if v < -MaxScore || v > MaxScore {
-		bad.Add(field, "Ensure this value is between -"+strconv.Itoa(MaxScore)+" and "+strconv.Itoa(MaxScore)+".")
+		bad.Add(field, "Ensure this value is between -"+strconv.FormatInt(MaxScore, 10)+" and "+strconv.FormatInt(MaxScore, 10)+".")
 	}
 }

@@ -506,7 +506,7 @@ func (s *SQLStore) Submit(ctx context.Context, board string, userID int64, usern
 		case Set:
 			stmt = s.set
 		case Incr:
-			stmt, args = s.incr, append(args, int64(MaxScore))
+			stmt, args = s.incr, append(args, MaxScore)
 		}
 		rec, written, found, err := s.upsert(ctx, stmt, sign, args, keeps)
 		if errors.Is(err, sql.ErrNoRows) {

@@ -53,10 +53,13 @@ func TestWrappedStore(t *testing.T) {
 
 // The options are checked once, when the store is made.
 func TestStoreOptions(t *testing.T) {
+	fast := int64(math.MaxInt32)
+	tooFast := int(fast + 1) // negative where int is 32 bits: refused too
+
 	for _, opts := range []players.StoreOptions{
 		{Step: -1}, {Step: math.NaN()}, {Step: math.Inf(1)},
 		{Bound: -1}, {Bound: math.NaN()}, {Bound: math.Inf(1)},
-		{Rate: -1}, {Rate: math.MaxInt32 + 1},
+		{Rate: -1}, {Rate: tooFast},
 	} {
 		if s, err := players.NewSQLStore(nil, &opts); err == nil {
 			t.Errorf("%+v: got a store %v, want an error", opts, s)
