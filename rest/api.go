@@ -12,8 +12,8 @@ import (
 // framework's router does: each collection with or without its trailing
 // slash, GET on the prefix itself listing the collections mounted
 // ({"items": "http://host/api/items/", ...}), a JSON 404 for anything
-// else under the prefix, and a 400 for a query parameter no database can
-// hold (see CheckQuery), whatever handler it was meant for. Register puts
+// else under the prefix, and a 404 or 400 for a path or query parameter no
+// database can hold (see CheckURL), whatever handler it was meant for. Register puts
 // its routes on the host's ServeMux, the prefix and everything under it:
 //
 //	api := rest.NewAPI("/api")
@@ -70,7 +70,7 @@ func (a *API) Handle(path string, h http.Handler) {
 	a.route(path+"/", h)
 }
 
-// route serves pattern with h, after CheckQuery, on the API's own ServeMux
+// route serves pattern with h, after CheckURL, on the API's own ServeMux
 // and on every one Register put it on.
 func (a *API) route(pattern string, h http.Handler) {
 	h = CheckRequest(h)

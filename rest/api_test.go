@@ -51,6 +51,8 @@ func testAPI(t *testing.T, h http.Handler) {
 		{"GET", "/api/itemsx", 404, `{"detail":"Not found."}`},
 		{"GET", "/api/items/?search=%00", 400, `{"search":["Null characters are not allowed."]}`},
 		{"GET", "/api/items/?search=%ff", 400, `{"search":["Enter valid UTF-8 text."]}`},
+		{"GET", "/api/items/%00/", 404, `{"detail":"Not found."}`},
+		{"GET", "/api/items/a%ffb/", 404, `{"detail":"Not found."}`},
 	} {
 		req, _ := http.NewRequest(tc.method, srv.URL+tc.path, nil)
 		res, err := srv.Client().Do(req)

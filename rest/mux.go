@@ -10,8 +10,8 @@ import (
 // Mux routes a package's API. A path is served with and without its
 // trailing slash, as Django REST framework clients expect, a path that
 // matches nothing is answered with DRF's JSON 404 rather than ServeMux's
-// plain text, and a query parameter no database can hold is a 400 (see
-// CheckQuery) before any handler runs.
+// plain text, and a path or query parameter no database can hold is a 404
+// or 400 (see CheckURL) before any handler runs.
 type Mux struct {
 	mux    *http.ServeMux
 	logger *slog.Logger
@@ -47,7 +47,7 @@ func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if m.logger != nil && Logger(r.Context()) != m.logger {
 		r = r.WithContext(WithLogger(r.Context(), m.logger))
 	}
-	if err := CheckQuery(r); err != nil {
+	if err := CheckURL(r); err != nil {
 		WriteError(w, r, err)
 		return
 	}

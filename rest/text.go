@@ -33,10 +33,15 @@ func textProblem(text string) string {
 	return ""
 }
 
-// CheckQuery applies CheckText to every query parameter of r. Mux and API
-// run it on every request, so no handler passes such a parameter to a
-// store; a host's own router runs it, or CheckRequest, itself.
-func CheckQuery(r *http.Request) error {
+// CheckURL refuses a request whose path or query parameters hold text no
+// database can hold (see CheckText), before any handler passes them to a
+// store: such a path names nothing and is a 404, such a parameter a 400.
+// Mux and API run it on every request; a host's own router runs it, or
+// CheckRequest, itself.
+func CheckURL(r *http.Request) error {
+	if textProblem(r.URL.Path) != "" {
+		return gamekit.ErrNotFound
+	}
 	raw := r.URL.RawQuery
 	if strings.IndexByte(raw, '%') < 0 && strings.IndexByte(raw, 0) < 0 && utf8.ValidString(raw) {
 		return nil // nothing escaped, nothing invalid: the common case costs a scan
@@ -61,11 +66,11 @@ func CheckQuery(r *http.Request) error {
 	return bad.Err()
 }
 
-// CheckRequest is CheckQuery as middleware: a request with a query
-// parameter no database can hold is answered 400 and goes no further.
+// CheckRequest is CheckURL as middleware: a request whose path or query no
+// database can hold is answered 404 or 400 and goes no further.
 func CheckRequest(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := CheckQuery(r); err != nil {
+		if err := CheckURL(r); err != nil {
 			WriteError(w, r, err)
 			return
 		}

@@ -428,3 +428,38 @@ func TestMigrationsMerge(t *testing.T) {
 		t.Error("a clashing version merged")
 	}
 }
+
+// A NUL or invalid UTF-8 anywhere in a URL, as a path segment or a query
+// parameter, is refused before a store sees it, on every route of the
+// whole server and on both databases: 404 for a path that names nothing,
+// 400 for a parameter, never a 500.
+func TestUnstorableURLs(t *testing.T) {
+	runSite(t, func(t *testing.T, s *site) {
+		admin := basic("admin", adminPassword)
+		for _, bad := range []string{"%00", "a%00b", "%ff"} {
+			for _, tc := range []struct {
+				method, path string
+				status       int
+			}{
+				{"GET", "/api/items/?search=" + bad, 400},
+				{"GET", "/api/inventories/?username=" + bad, 400},
+				{"GET", "/api/leaderboards/?limit=" + bad, 400},
+				{"GET", "/api/items/" + bad + "/", 404},
+				{"GET", "/api/inventories/" + bad + "/", 404},
+				{"GET", "/api/monsters/" + bad + "/", 404},
+				{"GET", "/api/players/" + bad + "/", 404},
+				{"GET", "/api/leaderboards/" + bad + "/", 404},
+				{"GET", "/api/leaderboards/" + bad + "/records/", 404},
+				{"POST", "/api/leaderboards/" + bad + "/reset/", 404},
+				{"GET", "/api/chat/" + bad + "/messages/", 404},
+				{"GET", "/api/" + bad + "/", 404},
+			} {
+				for _, auth := range []string{"", admin} {
+					if status, _, body := s.do(auth, tc.method, tc.path, ""); status != tc.status {
+						t.Errorf("%s %s (auth %v): got %d %s, want %d", tc.method, tc.path, auth != "", status, body, tc.status)
+					}
+				}
+			}
+		}
+	})
+}

@@ -200,7 +200,7 @@ func (a *Admin) safeNext(next string) string {
 // fields no database column can hold (rest.CheckText): a NUL or invalid
 // UTF-8 in a search box is a 400, never a 500 from the database.
 func checkInput(r *http.Request) error {
-	if err := rest.CheckQuery(r); err != nil {
+	if err := rest.CheckURL(r); err != nil {
 		return err
 	}
 	if r.Method != http.MethodPost {

@@ -332,3 +332,18 @@ func TestSocialPagesRefused(t *testing.T) {
 		}
 	})
 }
+
+// A NUL or invalid UTF-8 in a board's or a room's id names nothing: every
+// page that reads one answers 404, on both databases, before a store sees it.
+func TestUnstorablePath(t *testing.T) {
+	runSocial(t, func(t *testing.T, e *env, s *social) {
+		c := e.signIn(t, "root")
+		for _, id := range []string{"%00", "a%00b", "%ff"} {
+			for _, path := range []string{"/admin/leaderboards/" + id + "/", "/admin/leaderboards/" + id + "/reset", "/admin/leaderboards/" + id + "/delete", "/admin/chat/" + id + "/", "/admin/items/" + id + "/"} {
+				expect(t, c.get(path), http.StatusNotFound)
+			}
+			expect(t, c.post("/admin/leaderboards/"+id+"/reset", nil), http.StatusNotFound)
+			expect(t, c.post("/admin/leaderboards/"+id+"/delete", nil), http.StatusNotFound)
+		}
+	})
+}
