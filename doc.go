@@ -14,8 +14,19 @@
 //     rate), over REST and the realtime hub.
 //   - gifts: a scheduler that gives every player an item each tick, exactly
 //     once, across restarts and several server processes.
+//   - leaderboards: scored boards with exact ranks, new periods on a
+//     schedule with no job to run, scores from the server (or from players
+//     through the host's check), over REST and the realtime hub.
+//   - chat: public rooms, groups and direct messages whose rules (who reads,
+//     posts, moderates), rate limit, blocks and mutes the store enforces,
+//     over REST and the realtime hub.
 //   - realtime: the websocket hub: channels with rules, routes, tickets, and
 //     a Broker to share channels between processes.
+//   - realtime/redisbroker: that Broker on Redis, so several server
+//     processes serve one set of channels, tickets and presence.
+//   - metrics: the hub's, the Redis broker's, the gifts' and storage's
+//     figures and HTTP latency by route, for Prometheus; the one package
+//     that links its client.
 //   - storage: opening a database with the settings the stores need,
 //     migrating every package with one call, transactions that retry lost
 //     races and announce only after they commit.
@@ -23,6 +34,10 @@
 //     a host that imports it.
 //   - storage/storagetest: private, migrated test databases on SQLite and
 //     PostgreSQL, for the packages' tests and a host's.
+//   - inventory/inventorytest, enemies/enemiestest, players/playerstest,
+//     leaderboards/leaderboardstest and chat/chattest: the conformance
+//     suite of each package's Store, which its SQLStore passes and a
+//     host's own store (or a wrapper of SQLStore) runs too.
 //   - rest: serving several packages under /api/ and writing DRF-style
 //     JSON, errors included, from a host's own handlers.
 //   - examples/server/accounts: users, passwords, tokens and the
@@ -84,6 +99,8 @@
 //	mux.Handle("/ws", hub)
 //	http.ListenAndServe(":8000", yourAuth(mux)) // yourAuth calls gamekit.WithIdentity
 //
-// examples/host does all of it, every package included: its main.go, under
-// 100 lines, is the wiring, and users.go the host's own users.
+// examples/host does all of it, with leaderboards, chat and metrics too:
+// its host.go, under 100 lines, is the wiring, users.go the host's own
+// users and main.go the command. It runs one process; a cluster would add
+// a realtime/redisbroker Broker, as examples/server's cluster.go does.
 package gamekit

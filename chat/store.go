@@ -176,7 +176,9 @@ var _ Store = (*SQLStore)(nil)
 // Each writing method runs in its own transaction (storage.RunInTx) and
 // announces its change after that commits; on a bun.Tx begun by
 // storage.RunInTx it joins the caller's transaction and announces once
-// that commits.
+// that commits, and never if it rolls back. On a transaction begun another
+// way (bun's RunInTx, BeginTx) nothing tells when it commits, so a writing
+// method fails with storage.ErrForeignTx.
 func NewSQLStore(db bun.IDB, opts *StoreOptions) (*SQLStore, error) {
 	var o StoreOptions
 	if opts != nil {

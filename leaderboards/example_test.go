@@ -2,7 +2,6 @@ package leaderboards_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,30 +12,23 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/sqlitedialect"
-	"github.com/uptrace/bun/migrate"
-	_ "modernc.org/sqlite"
 
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/leaderboards"
+	"github.com/gamekit/gamekit/storage"
+	_ "github.com/gamekit/gamekit/storage/sqlite" // file paths and storage.Memory
 )
 
-// openDB opens a private in-memory SQLite database with the package's
-// tables, as a host would with its own *bun.DB (a file or PostgreSQL works
-// the same way).
+// openDB opens a private in-memory database the way a host opens every
+// database, with storage.Open (and the sqlite driver imported), and
+// migrates it.
 func openDB() *bun.DB {
 	ctx := context.Background()
-	sqldb, err := sql.Open("sqlite", "file::memory:?_pragma=foreign_keys(1)")
+	db, err := storage.Open(ctx, storage.Memory)
 	if err != nil {
 		log.Fatal(err)
 	}
-	sqldb.SetMaxOpenConns(1) // one connection: each opens its own in-memory database
-	db := bun.NewDB(sqldb, sqlitedialect.New())
-	migrator := migrate.NewMigrator(db, leaderboards.Migrations())
-	if err := migrator.Init(ctx); err != nil {
-		log.Fatal(err)
-	}
-	if _, err := migrator.Migrate(ctx); err != nil {
+	if _, err := storage.Migrate(ctx, db, leaderboards.Migrations()); err != nil {
 		log.Fatal(err)
 	}
 	return db

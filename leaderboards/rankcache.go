@@ -133,13 +133,6 @@ func (c *rankCache) forgetOthers(id string, created int64) {
 	}
 }
 
-// stats returns the periods and records the cache holds, for tests.
-func (c *rankCache) stats() (boards, records int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.entries), c.records
-}
-
 // cachedRanks returns the ranks of keys in period of b from the rank
 // cache, once it has caught up with every change committed before the
 // call; ok is false when the period is too big for the cache (or the

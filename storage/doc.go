@@ -25,6 +25,18 @@
 // what makes that 0 (see its doc). Stores also assume foreign keys are
 // enforced, which SQLite does not do by default.
 //
+// A host on another SQLite driver (mattn/go-sqlite3, say) opens its
+// *bun.DB itself and must apply the settings storage/sqlite applies, since
+// the stores rely on each: WAL, foreign keys on every connection, a busy
+// timeout, BEGIN IMMEDIATE for every transaction and one writer at a time
+// (synchronous=NORMAL is for speed). With mattn that is the DSN
+// "file:game.db?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_txlock=immediate"
+// and, with nothing else queueing its writers, one open connection
+// (SetMaxOpenConns(1)). It also registers what its driver's errors mean
+// (see the RegisterClassifier example), and may Register its opener for
+// file paths, if it does not import storage/sqlite, so that Open serves
+// every DSN.
+//
 // # Migrations
 //
 // Each package exports its tables as a *migrate.Migrations whose versions
@@ -56,5 +68,5 @@
 // Classify names what a database error means (Conflict, Busy,
 // UniqueViolation, ForeignKeyViolation) for any driver: errors with a
 // SQLState method (pgx, lib/pq) by their code, others by the Classifier
-// their driver package registered (RegisterClassifier).
+// their driver package, or the host, registered (RegisterClassifier).
 package storage

@@ -121,3 +121,69 @@ func ExampleMemo() {
 	// version 2, 2 queries
 	// version 2, 2 queries
 }
+
+// sqliteError stands for the error type of a SQLite driver gamekit has no
+// package for: mattn/go-sqlite3's sqlite3.Error, whose Code is SQLite's
+// primary result code and ExtendedCode its extended one. A host on that
+// driver matches sqlite3.Error itself; this one keeps the example free of
+// cgo.
+type sqliteError struct {
+	Code, ExtendedCode int
+}
+
+func (e sqliteError) Error() string {
+	return fmt.Sprintf("sqlite: code %d (%d)", e.Code, e.ExtendedCode)
+}
+
+// A host on a driver whose errors have no SQLState method registers, once
+// at start, what its errors mean, so RunInTx runs again a transaction that
+// lost a race and the stores answer a duplicate with a conflict, not a
+// 500. For mattn/go-sqlite3, by SQLite's codes (as storage/sqlite maps
+// modernc's):
+//
+//   - primary 5 SQLITE_BUSY and 6 SQLITE_LOCKED (with every extended code
+//     of theirs, such as 517 SQLITE_BUSY_SNAPSHOT): Busy;
+//   - extended 2067 SQLITE_CONSTRAINT_UNIQUE and 1555
+//     SQLITE_CONSTRAINT_PRIMARYKEY: UniqueViolation;
+//   - extended 787 SQLITE_CONSTRAINT_FOREIGNKEY: ForeignKeyViolation;
+//   - anything else, a CHECK or NOT NULL constraint (19 SQLITE_CONSTRAINT
+//     with other extended codes) among them: Unknown.
+//
+// None of them is Conflict: with BEGIN IMMEDIATE a SQLite transaction
+// waits for the writer before it starts, rather than being aborted in its
+// favour, and Busy is run again all the same.
+func ExampleRegisterClassifier() {
+	storage.RegisterClassifier(func(err error) storage.Class {
+		var e sqliteError // with mattn: var e sqlite3.Error
+		if !errors.As(err, &e) {
+			return storage.Unknown // another driver's error: not ours to name
+		}
+		switch e.ExtendedCode {
+		case 2067, 1555:
+			return storage.UniqueViolation
+		case 787:
+			return storage.ForeignKeyViolation
+		}
+		switch e.Code {
+		case 5, 6:
+			return storage.Busy
+		}
+		return storage.Unknown
+	})
+
+	for _, err := range []error{
+		sqliteError{Code: 5, ExtendedCode: 5},
+		sqliteError{Code: 5, ExtendedCode: 517},
+		fmt.Errorf("insert item: %w", sqliteError{Code: 19, ExtendedCode: 2067}),
+		sqliteError{Code: 19, ExtendedCode: 787},
+		sqliteError{Code: 19, ExtendedCode: 275}, // SQLITE_CONSTRAINT_CHECK
+	} {
+		fmt.Printf("%v: %v\n", err, storage.Classify(err))
+	}
+	// Output:
+	// sqlite: code 5 (5): Busy
+	// sqlite: code 5 (517): Busy
+	// insert item: sqlite: code 19 (2067): UniqueViolation
+	// sqlite: code 19 (787): ForeignKeyViolation
+	// sqlite: code 19 (275): Unknown
+}

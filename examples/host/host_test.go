@@ -17,8 +17,11 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/gamekit/gamekit"
+	"github.com/gamekit/gamekit/chat"
 	"github.com/gamekit/gamekit/players"
 	"github.com/gamekit/gamekit/rest"
 	"github.com/gamekit/gamekit/storage"
@@ -33,6 +36,8 @@ type site struct {
 	// logged are the log records at level Warn or above: a 500, a gift
 	// tick that failed, a websocket client dropped for being slow.
 	logged *records
+	// metrics is what Prometheus would scrape.
+	metrics *prometheus.Registry
 }
 
 // start serves the host for users on a new SQLite file, with a gift every
@@ -51,11 +56,12 @@ func start(t *testing.T, users map[string]gamekit.Identity) *site {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	handler, stop, err := newHost(ctx, db, users, time.Second)
+	reg := prometheus.NewRegistry()
+	handler, stop, err := newHost(ctx, db, users, time.Second, reg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(authenticate(users, handler))
+	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() {
 		if err := stop(ctx); err != nil {
@@ -64,7 +70,7 @@ func start(t *testing.T, users map[string]gamekit.Identity) *site {
 	})
 	client := srv.Client()
 	client.Transport.(*http.Transport).MaxIdleConnsPerHost = 128
-	return &site{t: t, srv: srv, client: client, logged: logged}
+	return &site{t: t, srv: srv, client: client, logged: logged, metrics: reg}
 }
 
 // do sends a request with the bearer token (none for "") and returns the
@@ -102,6 +108,13 @@ func (s *site) get(token, path string, v any) {
 	if err := json.Unmarshal([]byte(body), v); err != nil {
 		s.t.Fatalf("GET %s: %v in %s", path, err, body)
 	}
+}
+
+// scrape returns the metrics as Prometheus reads them, in its text format.
+func (s *site) scrape() string {
+	rec := httptest.NewRecorder()
+	promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	return rec.Body.String()
 }
 
 // frame is any message the hub sends: a reply or an event.
@@ -200,13 +213,18 @@ func playerToken(i int) string { return fmt.Sprintf("player-%d", i) }
 // TestConcurrentWrites is the stores' concurrency, through the whole server:
 // 64 goroutines at once, each ten rounds of an admin creating an item and
 // putting it in the goroutine's inventory (PATCH), the goroutine's player
-// moving, and an admin firing a monster's transition, while gift ticks
-// write too and a websocket client watches. Every request succeeds, except
-// transitions that lose a race for a monster (409), and nothing is lost.
+// moving, an admin firing a monster's transition, an admin adding a point
+// to the player on the points board and the player saying something in the
+// global room, while gift ticks write too and a websocket client watches.
+// Every request succeeds, except transitions that lose a race for a
+// monster (409), and nothing is lost.
 func TestConcurrentWrites(t *testing.T) {
 	const (
-		workers  = 64
-		rounds   = players.DefaultRate // a player's every move fits in the rate limit, however fast they come
+		workers = 64
+		// A player's every move, and every message, fits in the rate
+		// limits, however fast they come: players.DefaultRate moves a
+		// second, chat.DefaultBurst messages at once.
+		rounds   = min(players.DefaultRate, chat.DefaultBurst)
 		monsters = 4
 	)
 	users := map[string]gamekit.Identity{adminToken: {UserID: 1, Username: "admin", Admin: true}}
@@ -240,7 +258,12 @@ func TestConcurrentWrites(t *testing.T) {
 		}
 		inventoryIDs[i], playerIDs[i] = invs[0].ID, ps[0].ID
 	}
-	events := s.connect(playerToken(0), "players", "monsters")
+	var rooms []object
+	if s.get(playerToken(0), "/api/chat/rooms/?search=global", &rooms); len(rooms) != 1 {
+		t.Fatalf("%d rooms named global, want 1", len(rooms))
+	}
+	global := rooms[0].ID
+	events := s.connect(playerToken(0), "players", "monsters", chat.ChannelOf(global))
 
 	var (
 		mu       sync.Mutex
@@ -248,7 +271,8 @@ func TestConcurrentWrites(t *testing.T) {
 		mine     = make([][]int64, workers) // the items each goroutine created
 		won      = map[int64]int{}          // transitions that succeeded, by monster
 		lost     int
-		moved    int // moves accepted
+		moved    int                         // moves accepted
+		said     = make([][]string, workers) // the bodies of each goroutine's messages accepted
 	)
 	fail := func(what string, status int, body string) {
 		mu.Lock()
@@ -275,6 +299,16 @@ func TestConcurrentWrites(t *testing.T) {
 				mu.Lock()
 				moved++
 				mu.Unlock()
+			}
+			point := fmt.Sprintf(`{"user":%d,"username":"player%d","score":1}`, i+2, i)
+			if status, body := s.do(adminToken, "POST", "/api/leaderboards/points/", point); status != http.StatusOK {
+				fail("add a point", status, body)
+			}
+			message := fmt.Sprintf("%d.%d", i, r)
+			if status, body := s.do(playerToken(i), "POST", fmt.Sprintf("/api/chat/rooms/%d/messages/", global), `{"body":"`+message+`"}`); status != http.StatusCreated {
+				fail("say", status, body)
+			} else {
+				said[i] = append(said[i], message)
 			}
 
 			// Half the goroutines attack monsters while the other half
@@ -310,7 +344,7 @@ func TestConcurrentWrites(t *testing.T) {
 		transitions += n
 	}
 	t.Logf("%d requests by %d goroutines: %d failed; %d transitions won, %d lost a race (409)",
-		workers*rounds*4, workers, len(failures), transitions, lost)
+		workers*rounds*6, workers, len(failures), transitions, lost)
 
 	// Every item is there, and in its goroutine's inventory; the only
 	// other items an inventory holds are gifts given since its last PATCH.
@@ -349,6 +383,25 @@ func TestConcurrentWrites(t *testing.T) {
 			t.Errorf("player %d at x %v, want %d", i, p.X, rounds)
 		}
 	}
+	// Every point counted: each player has one a round, and a rank of
+	// their own (ties go to the earlier record, then the lower user id).
+	var ids []string
+	for i := range workers {
+		ids = append(ids, fmt.Sprint(i+2))
+	}
+	var records []struct {
+		User        int64 `json:"user"`
+		Score, Rank int64
+	}
+	s.get(adminToken, "/api/leaderboards/points/records/?users="+strings.Join(ids, ","), &records)
+	if len(records) != workers {
+		t.Errorf("%d players on the points board, want %d", len(records), workers)
+	}
+	for k, rec := range records {
+		if rec.Score != rounds || rec.Rank != int64(k+1) {
+			t.Errorf("user %d: %d points at #%d, want %d at #%d", rec.User, rec.Score, rec.Rank, rounds, k+1)
+		}
+	}
 	// Each monster's history is exactly its won transitions, each from the
 	// state the one before left it in.
 	for _, id := range monsterIDs {
@@ -372,16 +425,20 @@ func TestConcurrentWrites(t *testing.T) {
 	}
 
 	// The watcher heard of every move and every transition, in order.
-	moves := 0
+	moves, messages, sent := 0, 0, 0
+	for _, bodies := range said {
+		sent += len(bodies)
+	}
+	heard := map[int64][]string{} // bodies by sender
 	last := map[string]uint64{}
 	x := map[int64]float64{}
 	timeout := time.After(time.Minute) // a hang guard: every event was queued before its request was answered
-	for moves < moved || transitions > 0 {
+	for moves < moved || transitions > 0 || messages < sent {
 		var f frame
 		select {
 		case f = <-events:
 		case <-timeout:
-			t.Fatalf("the watcher heard of %d moves of %d and is still waiting for %d transitions", moves, moved, transitions)
+			t.Fatalf("the watcher heard of %d moves of %d and %d messages of %d, and is still waiting for %d transitions", moves, moved, messages, sent, transitions)
 		}
 		if f.Channel == "" {
 			t.Fatalf("the watcher's connection ended, or a reply came: %+v %s", f, f.Error)
@@ -400,6 +457,16 @@ func TestConcurrentWrites(t *testing.T) {
 			moves++
 		case f.Channel == "monsters" && f.Event == "updated":
 			transitions--
+		case f.Channel == chat.ChannelOf(global) && f.Event == chat.EventMessage:
+			var m struct {
+				Sender int64  `json:"sender"`
+				Body   string `json:"body"`
+			}
+			if err := json.Unmarshal(f.Data, &m); err != nil {
+				t.Fatal(err)
+			}
+			heard[m.Sender] = append(heard[m.Sender], m.Body)
+			messages++
 		default:
 			t.Errorf("unexpected event %+v %s", f, f.Data)
 		}
@@ -407,6 +474,9 @@ func TestConcurrentWrites(t *testing.T) {
 	for i, id := range playerIDs {
 		if x[id] != rounds {
 			t.Errorf("the watcher last saw player %d at x %v, want %d", i, x[id], rounds)
+		}
+		if !slices.Equal(heard[int64(i+2)], said[i]) {
+			t.Errorf("the watcher heard player %d say %v, want %v in that order", i, heard[int64(i+2)], said[i])
 		}
 	}
 	// A 500 or a failed gift tick is logged as an error. A gift tick
@@ -422,7 +492,8 @@ func TestConcurrentWrites(t *testing.T) {
 }
 
 // The API index lists what the host mounted, unknown paths and tokens get
-// DRF's JSON answers, and a player cannot do an admin's work.
+// DRF's JSON answers, a player cannot do an admin's work, chat knows the
+// host's users, and Prometheus sees every route.
 func TestServesTheAPI(t *testing.T) {
 	s := start(t, demoUsers)
 	for _, tc := range []struct {
@@ -431,6 +502,7 @@ func TestServesTheAPI(t *testing.T) {
 		want                      string
 	}{
 		{"", "GET", "/api", "", 200, `"monsters":"` + s.srv.URL + `/api/monsters/"`},
+		{"", "GET", "/api/", "", 200, `"leaderboards":"` + s.srv.URL + `/api/leaderboards/","chat":"` + s.srv.URL + `/api/chat/"}`},
 		// A gift tick may already have made items: the list is an array either way.
 		{"", "GET", "/api/items", "", 200, `[`},
 		{"", "GET", "/api/nothing/", "", 404, `{"detail":"Not found."}`},
@@ -438,10 +510,28 @@ func TestServesTheAPI(t *testing.T) {
 		{"alice-token", "POST", "/api/items/", `{"name":"Guitar","weight":2}`, 403, `"detail"`},
 		{"alice-token", "GET", "/api/inventories/", "", 200, `"user":2`},
 		{"", "POST", "/api/realtime/ticket/", "", 401, `"detail"`},
+		{"", "GET", "/api/leaderboards/points", "", 200, `"id":"points","order":"desc","operator":"incr"`},
+		{"alice-token", "POST", "/api/leaderboards/points/", `{"score":5}`, 403, `"detail"`},
+		{"admin-token", "POST", "/api/leaderboards/points/", `{"user":3,"username":"bob","score":5}`, 200, `"rank":1,"user":3,"username":"bob","score":5`},
+		{"", "GET", "/api/chat/rooms/", "", 401, `"detail"`},
+		{"alice-token", "GET", "/api/chat/rooms", "", 200, `"name":"global"`},
+		{"alice-token", "POST", "/api/chat/dm/3/", `{"body":"hi bob"}`, 201, `"username":"alice","body":"hi bob"`},
+		{"alice-token", "POST", "/api/chat/dm/99/", `{"body":"anyone?"}`, 404, `"detail"`},
 	} {
 		status, body := s.do(tc.token, tc.method, tc.path, tc.body)
 		if status != tc.status || !strings.Contains(body, tc.want) {
 			t.Errorf("%s %s as %q: got %d %s, want %d with %s", tc.method, tc.path, tc.token, status, body, tc.status, tc.want)
+		}
+	}
+	scraped := s.scrape()
+	for _, want := range []string{
+		`gamekit_http_request_duration_seconds_count{code="201",method="POST",route="/api/chat/"} 1`,
+		`gamekit_http_request_duration_seconds_count{code="200",method="POST",route="/api/leaderboards/"} 1`,
+		`gamekit_realtime_clients 0`,
+		`gamekit_gifts_leader{schedule=`,
+	} {
+		if !strings.Contains(scraped, want) {
+			t.Errorf("metrics: no %s in\n%s", want, scraped)
 		}
 	}
 }

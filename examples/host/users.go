@@ -40,6 +40,20 @@ func authenticate(users map[string]gamekit.Identity, next http.Handler) http.Han
 	})
 }
 
+// usernames is the users as chat asks about them (chat.Users), by id: the
+// recipient of a DM, a member to add, must exist. A real host looks them
+// up in its own table; this one goes through its few.
+type usernames map[string]gamekit.Identity
+
+func (u usernames) Username(_ context.Context, id int64) (string, error) {
+	for _, user := range u {
+		if user.UserID == id {
+			return user.Username, nil
+		}
+	}
+	return "", gamekit.ErrNotFound
+}
+
 // addUsers gives each user without one an inventory and a player, gamekit's
 // records of a user, in tx; hub announces the new players once tx commits.
 func addUsers(ctx context.Context, tx bun.Tx, hub gamekit.Publisher, users map[string]gamekit.Identity) error {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/realtime"
 )
 
@@ -98,13 +99,24 @@ var (
 
 // New returns a broker on client. It starts nothing until a hub listens.
 // Close it when every hub on it is closed; the client stays the caller's.
+// It returns a *gamekit.OptionError for an option out of range: a negative
+// duration or buffer.
 func New(client *redis.Client, opts *Options) (*Broker, error) {
 	var o Options
 	if opts != nil {
 		o = *opts
 	}
-	if o.PositionTTL < 0 || o.ListenBuffer < 0 || o.PresenceTTL < 0 || o.History.TTL < 0 {
-		return nil, errors.New("redisbroker: Options must not be negative")
+	for _, v := range []struct {
+		name     string
+		value    any
+		negative bool
+	}{
+		{"PositionTTL", o.PositionTTL, o.PositionTTL < 0}, {"ListenBuffer", o.ListenBuffer, o.ListenBuffer < 0},
+		{"PresenceTTL", o.PresenceTTL, o.PresenceTTL < 0}, {"History.TTL", o.History.TTL, o.History.TTL < 0},
+	} {
+		if v.negative {
+			return nil, &gamekit.OptionError{Option: "redisbroker: Options." + v.name, Value: v.value, Want: "0 or more (0 for the default)"}
+		}
 	}
 	if o.Prefix == "" {
 		o.Prefix = DefaultPrefix
@@ -125,7 +137,7 @@ func New(client *redis.Client, opts *Options) (*Broker, error) {
 	histories := make(map[string]realtime.HistoryOptions, len(o.Histories))
 	for pattern, h := range o.Histories {
 		if h.TTL < 0 {
-			return nil, fmt.Errorf("redisbroker: Histories[%q].TTL must not be negative", pattern)
+			return nil, &gamekit.OptionError{Option: fmt.Sprintf("redisbroker: Options.Histories[%q].TTL", pattern), Value: h.TTL, Want: "0 or more (0 for the default)"}
 		}
 		histories[pattern] = h.WithDefaults()
 	}

@@ -2,16 +2,48 @@ package redisbroker_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/internal/realtimetest"
 	"github.com/gamekit/gamekit/realtime"
 	"github.com/gamekit/gamekit/realtime/redisbroker"
 )
+
+// Each option out of range is refused at New, by name, as every gamekit
+// constructor refuses one; New talks to no Redis to do it.
+func TestOptionsValidation(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Addr: redisAddr()})
+	t.Cleanup(func() { rdb.Close() })
+	for _, tc := range []struct {
+		opts   redisbroker.Options
+		option string
+	}{
+		{redisbroker.Options{PositionTTL: -time.Second}, "PositionTTL"},
+		{redisbroker.Options{ListenBuffer: -1}, "ListenBuffer"},
+		{redisbroker.Options{PresenceTTL: -time.Second}, "PresenceTTL"},
+		{redisbroker.Options{History: realtime.HistoryOptions{TTL: -time.Second}}, "History.TTL"},
+		{redisbroker.Options{Histories: map[string]realtime.HistoryOptions{"user.*": {TTL: -time.Second}}}, `Histories["user.*"].TTL`},
+	} {
+		_, err := redisbroker.New(rdb, &tc.opts)
+		var bad *gamekit.OptionError
+		if !errors.As(err, &bad) || bad.Option != "redisbroker: Options."+tc.option {
+			t.Errorf("options %+v: got %v, want an OptionError for %s", tc.opts, err, tc.option)
+		}
+	}
+	// A negative History.Size is valid: it keeps no history.
+	b, err := redisbroker.New(rdb, &redisbroker.Options{History: realtime.HistoryOptions{Size: -1}})
+	if err != nil {
+		t.Fatalf("History.Size -1: %v", err)
+	}
+	b.Close()
+}
 
 // Two hubs on two brokers stand for two processes: 4 publishers on each
 // write 5,000 events to one channel, and clients on both read the one
