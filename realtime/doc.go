@@ -71,13 +71,17 @@
 // A message larger than Options.MaxMessageSize (64 KiB) closes the
 // connection with 1009; more than MessageRate per second (20, bursts of 40)
 // are answered rate_limited, each message counting, even one that is not
-// JSON. A client that ignores rate_limited is flooding: the message after
-// FloodLimit (50) answered rate_limited in a row is not answered, and the
-// connection is closed with ClosePolicyViolation (1008) and counted in
-// Stats.FloodDisconnects. One message within the rate starts the count
-// again, so with the defaults a client is closed once it sends faster
-// than about 1,000 messages/s past its burst. A binary message is
-// answered bad_request: the protocol is JSON text.
+// JSON. A client that ignores rate_limited is flooding. Each message
+// answered rate_limited adds one to a count and each answered message
+// takes one off; the message that takes the count past FloodLimit (50) is
+// not answered, and the connection is closed with ClosePolicyViolation
+// (1008) and counted in Stats.FloodDisconnects. So a client that keeps
+// sending at more than twice its rate is closed however many of its
+// messages get through: at k times the rate, within (MessageBurst +
+// FloodLimit) × k/(k−2) messages, about 110 in half a second at 200
+// messages/s. A burst answered rate_limited and followed by messages
+// within the rate is forgiven. A binary message is answered
+// bad_request: the protocol is JSON text.
 //
 // Each client has a send buffer of SendBuffer messages (64). melody drops a
 // message silently when a session's buffer is full; the hub never lets that

@@ -2,6 +2,7 @@ package realtime_test
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -117,29 +118,97 @@ func TestFloodersAreDisconnected(t *testing.T) {
 	for range 3 {
 		call("ok")
 	}
-	// Five over the rate in a row are answered; a message within the rate
-	// starts the count again.
+	// Five over the rate are answered; a message within the rate takes
+	// one off the count, so one more is.
 	for range 5 {
 		call(realtime.CodeRateLimited)
 	}
 	clock.Advance(500 * time.Millisecond)
 	call("ok")
-	for range 5 {
-		call(realtime.CodeRateLimited)
-	}
+	call(realtime.CodeRateLimited)
 	if s := e.hub.Stats(); s.FloodDisconnects != 0 || s.Clients != 1 {
 		t.Fatalf("before flooding: got %+v", s)
 	}
-	// The sixth in a row is flooding.
+	// The sixth on the count is flooding.
 	alice.Send(echo)
 	_, err := alice.ReadFrame()
 	var closeErr *websocket.CloseError
 	if !errors.As(err, &closeErr) || closeErr.Code != websocket.ClosePolicyViolation {
-		t.Fatalf("the sixth over the rate in a row: got %v, want close 1008", err)
+		t.Fatalf("the sixth over the rate: got %v, want close 1008", err)
 	}
 	waitFor(t, "the flooder to be gone", func() bool { return e.hub.Stats().Clients == 0 })
 	if s := e.hub.Stats(); s.FloodDisconnects != 1 {
 		t.Errorf("stats: got %+v, want 1 flood disconnect", s)
+	}
+}
+
+// A client sending steadily at several times its rate, so that some of
+// its messages are within the rate, is still flooding: at k times the
+// rate, a message in k is answered and takes one off the flood count, the
+// others add one, so it is closed with 1008 within (MessageBurst +
+// FloodLimit + 1) × k/(k−2) messages.
+func TestSteadyFloodersAreDisconnected(t *testing.T) {
+	for _, times := range []int{5, 10} {
+		t.Run(fmt.Sprintf("%d× the rate", times), func(t *testing.T) {
+			clock := newFrozenClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+			e := setup(t, &realtime.Options{Now: clock.Now})
+			alice := e.dial(t, "alice")
+			within := (realtime.DefaultMessageBurst + realtime.DefaultFloodLimit + 1) * times / (times - 2)
+			for n := 1; ; n++ {
+				if n > within {
+					t.Fatalf("still open after %d messages at %d× the rate, want closed within %d", n-1, times, within)
+				}
+				alice.Send(`{"id":1,"route":"test","verb":"echo"}`)
+				_, err := alice.ReadFrame()
+				var closeErr *websocket.CloseError
+				if errors.As(err, &closeErr) && closeErr.Code == websocket.ClosePolicyViolation {
+					t.Logf("closed after %d messages", n)
+					break
+				}
+				if err != nil {
+					t.Fatalf("message %d: got %v, want a reply or close 1008", n, err)
+				}
+				clock.Advance(time.Second / time.Duration(realtime.DefaultMessageRate*times))
+			}
+			waitFor(t, "the flooder to be gone", func() bool { return e.hub.Stats().FloodDisconnects == 1 })
+		})
+	}
+}
+
+// A client that bursts over its rate up to the flood limit and then keeps
+// to the rate is answered rate_limited, and never closed, however often
+// it does so.
+func TestBurstThenBehaveIsNotFlooding(t *testing.T) {
+	clock := newFrozenClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+	e := setup(t, &realtime.Options{Now: clock.Now})
+	alice := e.dial(t, "alice")
+	call := func() string {
+		t.Helper()
+		if f := alice.Call(`{"id":1,"route":"test","verb":"echo"}`); !f.OK {
+			return f.Error.Code
+		}
+		return "ok"
+	}
+	for cycle := range 3 {
+		limited := 0
+		for range realtime.DefaultMessageBurst + realtime.DefaultFloodLimit {
+			if call() == realtime.CodeRateLimited {
+				limited++
+			}
+		}
+		if limited != realtime.DefaultFloodLimit {
+			t.Fatalf("cycle %d: burst answered rate_limited %d times, want %d", cycle, limited, realtime.DefaultFloodLimit)
+		}
+		for i := range 10 * realtime.DefaultMessageRate { // 10 s at the rate
+			clock.Advance(time.Second / realtime.DefaultMessageRate)
+			if got := call(); got != "ok" {
+				t.Fatalf("cycle %d: message %d at the rate: got %s, want ok", cycle, i, got)
+			}
+		}
+		clock.Advance(2 * time.Second) // idle: the burst is back
+	}
+	if s := e.hub.Stats(); s.FloodDisconnects != 0 || s.Clients != 1 {
+		t.Errorf("stats: got %+v, want no flood disconnect", s)
 	}
 }
 
