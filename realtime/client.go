@@ -217,13 +217,13 @@ func (c *client) handle(msg []byte, binary bool) {
 	}
 	var req request
 	if err := rest.Unmarshal(msg, &req); err != nil {
-		// Echo the id if one can be read, so the client can match the error.
-		var id struct {
-			ID json.RawMessage `json:"id"`
-		}
-		_ = json.Unmarshal(msg, &id)
-		if c.admit(id.ID) {
-			c.reply(id.ID, nil, err)
+		// Echo the id if one can be read, so the client can match the
+		// error: the key "id" exactly, as a request is read, not "ID",
+		// which encoding/json would take for it in a struct.
+		var keys map[string]json.RawMessage
+		_ = json.Unmarshal(msg, &keys)
+		if c.admit(keys["id"]) {
+			c.reply(keys["id"], nil, err)
 		}
 		return
 	}

@@ -54,7 +54,11 @@
 // after which the connection stays open), unauthorized, forbidden,
 // not_found (no such route, verb or channel), conflict, rate_limited
 // (with "retry_after" in seconds) and internal. A bad_request from field
-// validation carries "fields", as the HTTP API does.
+// validation carries "fields", as the HTTP API does. Requests and their
+// args are read as strictly as the HTTP API's bodies (rest.Unmarshal):
+// keys match exactly, so "ID" is not "id"; a key given twice, invalid
+// UTF-8, a lone surrogate (\ud800) or a NUL (\u0000) is a bad_request,
+// which echoes the request's "id" when one can be read.
 //
 // Channels need a rule (Hub.Channel) before anyone may subscribe. Every hub
 // has "user.*": "user.7" is user 7's private channel, refused to others.
