@@ -66,11 +66,12 @@
 // # Limits and slow clients
 //
 // A user may have MaxConnsPerUser connections open at once (10), and one
-// client address MaxConnsPerAddress (100; by default the host of
-// RemoteAddr, see Options.ClientAddress for hosts behind a proxy). An
-// upgrade over either cap is refused with 429 and a JSON {"detail": ...}
-// naming the cap, and counted in Stats.RefusedConnections; a connection
-// frees its slot when it ends.
+// client address MaxConnsPerAddress (100; by default rest.ClientKey, the
+// host of RemoteAddr with an IPv6 address counted by its /64, see
+// Options.ClientAddress for hosts behind a proxy). An upgrade over either
+// cap is refused with 429 and a JSON {"detail": ...} naming the cap, and
+// counted in Stats.RefusedConnections; a connection frees its slot when
+// it ends.
 //
 // A message larger than Options.MaxMessageSize (64 KiB) closes the
 // connection with 1009; more than MessageRate per second (20, bursts of 40)

@@ -97,10 +97,12 @@ type Options struct {
 	// Defaults to 100.
 	MaxConnsPerAddress int
 	// ClientAddress returns the address a request comes from, for
-	// MaxConnsPerAddress. Defaults to the host of r.RemoteAddr. Behind a
-	// reverse proxy, every request comes from the proxy: put
-	// rest.TrustProxies in front of the hub, which sets RemoteAddr to the
-	// client's, or derive the address here from what your proxy adds.
+	// MaxConnsPerAddress. Defaults to rest.ClientKey: the host of
+	// r.RemoteAddr, an IPv6 address by its /64, as the example server's
+	// sign-in throttles count it. Behind a reverse proxy, every request
+	// comes from the proxy: put rest.TrustProxies in front of the hub,
+	// which sets RemoteAddr to the client's, or derive the address here
+	// from what your proxy adds.
 	ClientAddress func(r *http.Request) string
 	// CheckOrigin decides whether a browser page from another origin may
 	// connect. Defaults to same origin only: the Origin header's host must
@@ -197,7 +199,7 @@ func New(opts *Options) (*Hub, error) {
 	setDefault(&o.MaxConnsPerUser, DefaultMaxConnsPerUser)
 	setDefault(&o.MaxConnsPerAddress, DefaultMaxConnsPerAddress)
 	if o.ClientAddress == nil {
-		o.ClientAddress = remoteHost
+		o.ClientAddress = rest.ClientKey
 	}
 	if o.CheckOrigin == nil {
 		o.CheckOrigin = sameOrigin
@@ -434,15 +436,6 @@ func (h *Hub) release(user int64, addr string) {
 	if h.perAddr[addr]--; h.perAddr[addr] == 0 {
 		delete(h.perAddr, addr)
 	}
-}
-
-// remoteHost is the default ClientAddress: the host of r.RemoteAddr.
-func remoteHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // releaseWriteBuffer hands the upgrade a ResponseWriter whose Hijack gives

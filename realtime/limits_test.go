@@ -1,6 +1,7 @@
 package realtime_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/gamekit/gamekit/internal/apitest"
 	"github.com/gamekit/gamekit/realtime"
+	"github.com/gamekit/gamekit/rest"
 )
 
 // Connections are capped per user and per client address: the upgrade
@@ -69,6 +71,45 @@ func TestConnectionCapByDerivedAddress(t *testing.T) {
 	}
 	if got := dial("203.0.113.1"); got != http.StatusTooManyRequests {
 		t.Errorf("second from 203.0.113.1: got %d, want 429", got)
+	}
+}
+
+// By default a client address is rest.ClientKey's: behind
+// rest.TrustProxies, two IPv6 addresses of one /64 are one client, which
+// could otherwise open MaxConnsPerAddress connections from each of its
+// 2^64 addresses.
+func TestConnectionCapByIPv6Prefix(t *testing.T) {
+	hub, err := realtime.New(&realtime.Options{MaxConnsPerAddress: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loopback, err := rest.ParsePrefixes("127.0.0.0/8, ::1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := apitest.Serve(t, rest.TrustProxies(loopback, apitest.WithCallers(hub)))
+	t.Cleanup(func() { hub.Close(context.Background()) })
+	url := "ws" + strings.TrimPrefix(srv.URL, "http")
+	dial := func(client string) int {
+		t.Helper()
+		header := http.Header{"Authorization": {apitest.As("alice")}, "X-Forwarded-For": {client}}
+		ws, resp, err := websocket.DefaultDialer.Dial(url, header)
+		if err == nil {
+			t.Cleanup(func() { ws.Close() })
+		}
+		if resp == nil {
+			t.Fatalf("dial from %s: %v", client, err)
+		}
+		return resp.StatusCode
+	}
+	if got := dial("2001:db8::1"); got != http.StatusSwitchingProtocols {
+		t.Errorf("first from 2001:db8::1: got %d, want 101", got)
+	}
+	if got := dial("2001:db8::2"); got != http.StatusTooManyRequests {
+		t.Errorf("2001:db8::2, in the same /64: got %d, want 429", got)
+	}
+	if got := dial("2001:db8:0:1::1"); got != http.StatusSwitchingProtocols {
+		t.Errorf("first from 2001:db8:0:1::1, the next /64: got %d, want 101", got)
 	}
 }
 

@@ -95,7 +95,9 @@
 //	mux.Handle("/api/auth/", http.StripPrefix("/api", acc.Handler()))
 //	srv := &http.Server{Handler: acc.Middleware(mux)}
 //
-// Throttling keys on the host of r.RemoteAddr; a host behind a reverse
-// proxy sets RemoteAddr to the client's address first (rest.TrustProxies
-// does), or every client is the proxy, one client known to every user.
+// Throttling keys on rest.ClientKey(r), the host of r.RemoteAddr with an
+// IPv6 address counted by its /64, as realtime's connection caps do; a
+// host behind a reverse proxy sets RemoteAddr to the client's address
+// first (rest.TrustProxies does), or every client is the proxy, one
+// client known to every user.
 package accounts

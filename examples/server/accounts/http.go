@@ -96,7 +96,7 @@ func (a *Accounts) register(w http.ResponseWriter, r *http.Request) {
 		rest.WriteError(w, r, err)
 		return
 	}
-	u, err := a.registerFrom(r.Context(), *body.Username, *body.Password, ClientIP(r))
+	u, err := a.registerFrom(r.Context(), *body.Username, *body.Password, rest.ClientKey(r))
 	if err != nil {
 		rest.WriteError(w, r, err)
 		return
@@ -104,16 +104,16 @@ func (a *Accounts) register(w http.ResponseWriter, r *http.Request) {
 	rest.WriteJSON(w, r, http.StatusCreated, registered{ID: u.ID, Username: u.Username})
 }
 
-// registerFrom creates a player for a client at address ip, at most
+// registerFrom creates a player for a client (rest.ClientKey), at most
 // Options.MaxRegistrationsPerIP per Options.RegistrationWindow from one
-// address: every user costs an inventory, a player and a gift every tick
+// client: every user costs an inventory, a player and a gift every tick
 // for as long as the server runs. A refused registration is a
 // *gamekit.RateLimitError, logged as a warning.
-func (a *Accounts) registerFrom(ctx context.Context, username, password, ip string) (u User, err error) {
-	end, err := a.throttle.begin(ctx, throttleKey{kind: "registration", name: "register:" + addressKey(ip),
+func (a *Accounts) registerFrom(ctx context.Context, username, password, client string) (u User, err error) {
+	end, err := a.throttle.begin(ctx, throttleKey{kind: "registration", name: "register:" + client,
 		limit: a.maxSignups, window: a.signupWindow})
 	if limited, ok := err.(*limitError); ok {
-		a.logger.WarnContext(ctx, "accounts: registration throttled", "username", username, "client", ip,
+		a.logger.WarnContext(ctx, "accounts: registration throttled", "username", username, "client", client,
 			"retry_after", limited.retryAfter)
 		return User{}, &gamekit.RateLimitError{RetryAfter: limited.retryAfter}
 	}
@@ -149,7 +149,7 @@ func (a *Accounts) token(w http.ResponseWriter, r *http.Request) {
 		rest.WriteError(w, r, err)
 		return
 	}
-	u, err := a.Authenticate(r.Context(), *body.Username, *body.Password, ClientIP(r))
+	u, err := a.Authenticate(r.Context(), *body.Username, *body.Password, rest.ClientKey(r))
 	if errors.Is(err, ErrBadCredentials) {
 		// A form's complaint, not an authentication challenge: DRF's
 		// obtain_auth_token answers 400 here, and clients expect it.
