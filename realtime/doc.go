@@ -71,7 +71,9 @@
 // Options.ClientAddress for hosts behind a proxy). An upgrade over either
 // cap is refused with 429 and a JSON {"detail": ...} naming the cap, and
 // counted in Stats.RefusedConnections; a connection frees its slot when
-// it ends.
+// it ends. The caps count the connections of one hub, in one process: a
+// cluster of N processes behind a load balancer lets a user or an address
+// have up to N times as many.
 //
 // A message larger than Options.MaxMessageSize (64 KiB) closes the
 // connection with 1009; more than MessageRate per second (20, bursts of 40)

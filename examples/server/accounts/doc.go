@@ -71,7 +71,9 @@
 // and the client.
 //
 // The counts and known clients live in memory, per process: behind a load
-// balancer each server counts on its own, and a restart forgets them.
+// balancer each server counts on its own, so a cluster of N processes
+// allows up to N times the failures and registrations above, and a
+// restart forgets them.
 // Memory is bounded: counts are dropped once their window has passed, on
 // a later attempt, and a known client once its 30 days have.
 //
