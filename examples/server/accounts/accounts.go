@@ -74,9 +74,10 @@ type Options struct {
 	// MaxFailuresPerIP is how many failed sign-ins from one client
 	// address, for any usernames, are allowed within FailureWindow; past
 	// it, attempts from the address are refused for usernames that have
-	// not signed in from it within KnownClientLifetime. Successes never
-	// count, so everyone behind one NAT shares only the failures; the
-	// default is generous for that. Defaults to 100.
+	// not signed in from it within KnownClientLifetime, and registration
+	// from it is refused. Successes never count, so everyone behind one
+	// NAT shares only the failures; the default is generous for that.
+	// Defaults to 100.
 	MaxFailuresPerIP int
 	// KnownClientLifetime is how long a correct password from a client
 	// makes it known for that username, from the latest such sign-in (the

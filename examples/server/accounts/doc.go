@@ -66,7 +66,8 @@
 // client as far as the server can tell, and can keep the user out of the
 // first limit from there. Registration is throttled too: 5 an hour per
 // address, at once if need be; a username found taken counts, invalid
-// input does not. Refusals are a *gamekit.RateLimitError (429 with
+// input does not; and an address the third limit refuses may not
+// register either. Refusals are a *gamekit.RateLimitError (429 with
 // Retry-After over HTTP) and each is logged as a warning with the username
 // and the client.
 //

@@ -17,7 +17,8 @@ import (
 //	POST /auth/register/  {"username", "password"} → 201 {"id", "username"};
 //	                      400 with field errors; 403 when registration is off;
 //	                      429 when the client address has registered enough
-//	                      (Options.MaxRegistrationsPerIP)
+//	                      (Options.MaxRegistrationsPerIP) or is refused
+//	                      sign-ins for its failures (Options.MaxFailuresPerIP)
 //	POST /auth/token/     {"username", "password"} → 200 {"token", "expires_at"};
 //	                      400 {"non_field_errors": [...]} for wrong credentials,
 //	                      as Django REST framework's obtain_auth_token; 429 when throttled
@@ -107,14 +108,19 @@ func (a *Accounts) register(w http.ResponseWriter, r *http.Request) {
 // registerFrom creates a player for a client (rest.ClientKey), at most
 // Options.MaxRegistrationsPerIP per Options.RegistrationWindow from one
 // client: every user costs an inventory, a player and a gift every tick
-// for as long as the server runs. A refused registration is a
-// *gamekit.RateLimitError, logged as a warning.
+// for as long as the server runs. A client the sign-in throttle refuses
+// for its failures (Options.MaxFailuresPerIP) is refused too: it is
+// guessing passwords, and is given no accounts meanwhile. A refused
+// registration is a *gamekit.RateLimitError, logged as a warning.
 func (a *Accounts) registerFrom(ctx context.Context, username, password, client string) (u User, err error) {
-	end, err := a.throttle.begin(ctx, throttleKey{kind: "registration", name: "register:" + client,
-		limit: a.maxSignups, window: a.signupWindow})
+	var end func(count bool)
+	if err = a.throttle.check(a.addressKey(client)); err == nil {
+		end, err = a.throttle.begin(ctx, throttleKey{kind: "registration", name: "register:" + client,
+			limit: a.maxSignups, window: a.signupWindow})
+	}
 	if limited, ok := err.(*limitError); ok {
 		a.logger.WarnContext(ctx, "accounts: registration throttled", "username", username, "client", client,
-			"retry_after", limited.retryAfter)
+			"limit", limited.key.kind, "retry_after", limited.retryAfter)
 		return User{}, &gamekit.RateLimitError{RetryAfter: limited.retryAfter}
 	}
 	if err != nil {

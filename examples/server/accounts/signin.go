@@ -44,8 +44,9 @@ func (a *Accounts) Authenticate(ctx context.Context, username, password, client 
 		userKey,
 	}
 	if client != "" {
-		keys = append(keys, throttleKey{kind: "address", name: "ip:" + client,
-			limit: a.maxPerIP, window: a.window, countOnly: known})
+		addressKey := a.addressKey(client)
+		addressKey.countOnly = known
+		keys = append(keys, addressKey)
 	}
 	end, err := a.throttle.begin(ctx, keys...)
 	if limited, ok := err.(*limitError); ok {
@@ -65,11 +66,17 @@ func (a *Accounts) Authenticate(ctx context.Context, username, password, client 
 		return User{}, err
 	}
 	a.known.add(username, client, a.now())
-	if known && a.throttle.atLimit(userKey) {
+	if known && a.throttle.check(userKey) != nil {
 		a.logger.WarnContext(ctx, "accounts: throttled username signed in from a known client",
 			"username", username, "client", client)
 	}
 	return u, nil
+}
+
+// addressKey is the limit of failed sign-ins from one client, for any
+// usernames (Options.MaxFailuresPerIP).
+func (a *Accounts) addressKey(client string) throttleKey {
+	return throttleKey{kind: "address", name: "ip:" + client, limit: a.maxPerIP, window: a.window}
 }
 
 func (a *Accounts) checkPassword(ctx context.Context, username, password string) (User, error) {
