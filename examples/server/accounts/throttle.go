@@ -198,13 +198,6 @@ func (t *throttle) sweep(now time.Time) {
 	}
 }
 
-// size is how many keys are held; for tests.
-func (t *throttle) size() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.keys)
-}
-
 // maxKnownClients is how many client addresses are remembered per
 // username: the most recent ones it signed in from.
 const maxKnownClients = 16
