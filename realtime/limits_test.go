@@ -32,6 +32,9 @@ func TestConnectionCaps(t *testing.T) {
 	if status != http.StatusTooManyRequests || !strings.Contains(body, "3 connections per address") {
 		t.Errorf("a fourth from the address: got %d %s, want 429 naming the cap", status, body)
 	}
+	// A dial returns on the handshake's response, which the hub writes
+	// before it registers the client.
+	waitFor(t, "3 clients", func() bool { return e.hub.Stats().Clients == 3 })
 	if s := e.hub.Stats(); s.Clients != 3 || s.RefusedConnections != 2 {
 		t.Errorf("stats: got %+v, want 3 clients, 2 refused", s)
 	}
