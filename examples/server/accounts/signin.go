@@ -12,9 +12,9 @@ import (
 // Authenticate checks a username and password and returns the user they
 // belong to. client is where the attempt comes from: rest.ClientKey of the
 // request, which counts an IPv6 address by its /64 ("" when there is
-// none, as for a command-line tool). Failed attempts are throttled so that an attacker
-// cannot lock a user out (see the package documentation, and Options for
-// the limits); a throttled attempt is refused with a
+// none, as for a command-line tool). Failed attempts are throttled so
+// that an attacker cannot lock a user out (see the package documentation,
+// and Options for the limits); a throttled attempt is refused with a
 // *gamekit.RateLimitError, even with the right password, and logged as a
 // warning naming the username and the client:
 //
