@@ -45,8 +45,8 @@ type client struct {
 
 	channels map[string]struct{} // guarded by hub.mu
 
-	// The message rate limit, a token bucket, and how many messages in a
-	// row it refused; only the connection's read goroutine touches them.
+	// The message rate limit, a token bucket, and the flood count (see
+	// admit); only the connection's read goroutine touches them.
 	tokens  float64
 	last    time.Time
 	refused int
@@ -217,13 +217,13 @@ func (c *client) handle(msg []byte, binary bool) {
 	}
 	var req request
 	if err := rest.Unmarshal(msg, &req); err != nil {
-		// Echo the id if one can be read, so the client can match the error.
-		var id struct {
-			ID json.RawMessage `json:"id"`
-		}
-		_ = json.Unmarshal(msg, &id)
-		if c.admit(id.ID) {
-			c.reply(id.ID, nil, err)
+		// Echo the id if one can be read, so the client can match the
+		// error: the key "id" exactly, as a request is read, not "ID",
+		// which encoding/json would take for it in a struct.
+		var keys map[string]json.RawMessage
+		_ = json.Unmarshal(msg, &keys)
+		if c.admit(keys["id"]) {
+			c.reply(keys["id"], nil, err)
 		}
 		return
 	}
@@ -237,12 +237,17 @@ func (c *client) handle(msg []byte, binary bool) {
 }
 
 // admit reports whether a message is within the client's rate. One that
-// is not is answered rate_limited, unless it is more than FloodLimit in a
-// row: then the client is flooding, and is dropped with
-// ClosePolicyViolation.
+// is not is answered rate_limited, and counts towards flooding; one that
+// is takes one off the count. A client whose count passes FloodLimit is
+// dropped with ClosePolicyViolation. So a burst, answered rate_limited and
+// followed by messages within the rate, is forgiven, while a client that
+// keeps sending at more than twice its rate (more of its messages refused
+// than answered) reaches the limit however many get through: a reset on
+// every answered message, as this once was, let a client at ten times
+// the rate be answered rate_limited forever.
 func (c *client) admit(id json.RawMessage) bool {
 	if c.allow() {
-		c.refused = 0
+		c.refused = max(c.refused-1, 0)
 		return true
 	}
 	if c.refused++; c.refused > c.hub.opts.FloodLimit {

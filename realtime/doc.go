@@ -54,7 +54,11 @@
 // after which the connection stays open), unauthorized, forbidden,
 // not_found (no such route, verb or channel), conflict, rate_limited
 // (with "retry_after" in seconds) and internal. A bad_request from field
-// validation carries "fields", as the HTTP API does.
+// validation carries "fields", as the HTTP API does. Requests and their
+// args are read as strictly as the HTTP API's bodies (rest.Unmarshal):
+// keys match exactly, so "ID" is not "id"; a key given twice, invalid
+// UTF-8, a lone surrogate (\ud800) or a NUL (\u0000) is a bad_request,
+// which echoes the request's "id" when one can be read.
 //
 // Channels need a rule (Hub.Channel) before anyone may subscribe. Every hub
 // has "user.*": "user.7" is user 7's private channel, refused to others.
@@ -62,22 +66,29 @@
 // # Limits and slow clients
 //
 // A user may have MaxConnsPerUser connections open at once (10), and one
-// client address MaxConnsPerAddress (100; by default the host of
-// RemoteAddr, see Options.ClientAddress for hosts behind a proxy). An
-// upgrade over either cap is refused with 429 and a JSON {"detail": ...}
-// naming the cap, and counted in Stats.RefusedConnections; a connection
-// frees its slot when it ends.
+// client address MaxConnsPerAddress (100; by default rest.ClientKey, the
+// host of RemoteAddr with an IPv6 address counted by its /64, see
+// Options.ClientAddress for hosts behind a proxy). An upgrade over either
+// cap is refused with 429 and a JSON {"detail": ...} naming the cap, and
+// counted in Stats.RefusedConnections; a connection frees its slot when
+// it ends. The caps count the connections of one hub, in one process: a
+// cluster of N processes behind a load balancer lets a user or an address
+// have up to N times as many.
 //
 // A message larger than Options.MaxMessageSize (64 KiB) closes the
 // connection with 1009; more than MessageRate per second (20, bursts of 40)
 // are answered rate_limited, each message counting, even one that is not
-// JSON. A client that ignores rate_limited is flooding: the message after
-// FloodLimit (50) answered rate_limited in a row is not answered, and the
-// connection is closed with ClosePolicyViolation (1008) and counted in
-// Stats.FloodDisconnects. One message within the rate starts the count
-// again, so with the defaults a client is closed once it sends faster
-// than about 1,000 messages/s past its burst. A binary message is
-// answered bad_request: the protocol is JSON text.
+// JSON. A client that ignores rate_limited is flooding. Each message
+// answered rate_limited adds one to a count and each answered message
+// takes one off; the message that takes the count past FloodLimit (50) is
+// not answered, and the connection is closed with ClosePolicyViolation
+// (1008) and counted in Stats.FloodDisconnects. So a client that keeps
+// sending at more than twice its rate is closed however many of its
+// messages get through: at k times the rate, within (MessageBurst +
+// FloodLimit) × k/(k−2) messages, about 110 in half a second at 200
+// messages/s. A burst answered rate_limited and followed by messages
+// within the rate is forgiven. A binary message is answered
+// bad_request: the protocol is JSON text.
 //
 // Each client has a send buffer of SendBuffer messages (64). melody drops a
 // message silently when a session's buffer is full; the hub never lets that

@@ -50,13 +50,15 @@ type Options struct {
 	// Default to 20 and 40.
 	MessageRate  float64
 	MessageBurst int
-	// FloodLimit is how many messages in a row a connection may send over
-	// its rate, each answered rate_limited, before it is closed with
-	// ClosePolicyViolation (1008): a client that ignores rate_limited and
-	// keeps sending is flooding. A message within the rate starts the
-	// count again, so a client a little over its rate is slowed down, not
-	// closed; one sending faster than FloodLimit × MessageRate past its
-	// burst (1,000 messages/s with the defaults) is closed. Defaults to 50.
+	// FloodLimit is how far a connection's messages over its rate may
+	// outnumber those within it before it is closed with
+	// ClosePolicyViolation (1008): each message answered rate_limited adds
+	// one to a count, each answered message takes one off. A client that
+	// ignores rate_limited and keeps sending at more than twice its rate
+	// is flooding and is closed, at ten times the rate (200 messages/s
+	// with the defaults) in well under a second; one that bursts and then
+	// keeps to its rate, or is a little over it, is slowed down, not
+	// closed. Defaults to 50.
 	FloodLimit int
 	// SendBuffer is how many messages may wait to be written to one
 	// client. Defaults to 64. See SlowTimeout.
@@ -95,10 +97,12 @@ type Options struct {
 	// Defaults to 100.
 	MaxConnsPerAddress int
 	// ClientAddress returns the address a request comes from, for
-	// MaxConnsPerAddress. Defaults to the host of r.RemoteAddr. Behind a
-	// reverse proxy, every request comes from the proxy: put
-	// rest.TrustProxies in front of the hub, which sets RemoteAddr to the
-	// client's, or derive the address here from what your proxy adds.
+	// MaxConnsPerAddress. Defaults to rest.ClientKey: the host of
+	// r.RemoteAddr, an IPv6 address by its /64, as the example server's
+	// sign-in throttles count it. Behind a reverse proxy, every request
+	// comes from the proxy: put rest.TrustProxies in front of the hub,
+	// which sets RemoteAddr to the client's, or derive the address here
+	// from what your proxy adds.
 	ClientAddress func(r *http.Request) string
 	// CheckOrigin decides whether a browser page from another origin may
 	// connect. Defaults to same origin only: the Origin header's host must
@@ -195,7 +199,7 @@ func New(opts *Options) (*Hub, error) {
 	setDefault(&o.MaxConnsPerUser, DefaultMaxConnsPerUser)
 	setDefault(&o.MaxConnsPerAddress, DefaultMaxConnsPerAddress)
 	if o.ClientAddress == nil {
-		o.ClientAddress = remoteHost
+		o.ClientAddress = rest.ClientKey
 	}
 	if o.CheckOrigin == nil {
 		o.CheckOrigin = sameOrigin
@@ -434,15 +438,6 @@ func (h *Hub) release(user int64, addr string) {
 	}
 }
 
-// remoteHost is the default ClientAddress: the host of r.RemoteAddr.
-func remoteHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // releaseWriteBuffer hands the upgrade a ResponseWriter whose Hijack gives
 // back the HTTP server's 4 KiB write buffer: the server keeps that buffer
 // for as long as the handler runs, which for a websocket is the whole
@@ -558,8 +553,8 @@ type Stats struct {
 	// CloseSlowConsumer since New.
 	SlowDisconnects int64
 	// FloodDisconnects counts the clients closed with
-	// ClosePolicyViolation since New, for sending over their rate more
-	// than FloodLimit times in a row.
+	// ClosePolicyViolation since New, for flooding (see
+	// Options.FloodLimit).
 	FloodDisconnects int64
 	// RefusedConnections counts the upgrades refused with 429 since New,
 	// over MaxConnsPerUser or MaxConnsPerAddress.

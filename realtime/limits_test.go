@@ -1,7 +1,9 @@
 package realtime_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/gamekit/gamekit/internal/apitest"
 	"github.com/gamekit/gamekit/realtime"
+	"github.com/gamekit/gamekit/rest"
 )
 
 // Connections are capped per user and per client address: the upgrade
@@ -29,12 +32,12 @@ func TestConnectionCaps(t *testing.T) {
 	if status != http.StatusTooManyRequests || !strings.Contains(body, "3 connections per address") {
 		t.Errorf("a fourth from the address: got %d %s, want 429 naming the cap", status, body)
 	}
-	// The dialer returns on the 101, which may be before the hub has
-	// registered the connection.
-	waitFor(t, "3 clients, 2 refused", func() bool {
-		s := e.hub.Stats()
-		return s.Clients == 3 && s.RefusedConnections == 2
-	})
+	// A dial returns on the handshake's response, which the hub writes
+	// before it registers the client.
+	waitFor(t, "3 clients", func() bool { return e.hub.Stats().Clients == 3 })
+	if s := e.hub.Stats(); s.Clients != 3 || s.RefusedConnections != 2 {
+		t.Errorf("stats: got %+v, want 3 clients, 2 refused", s)
+	}
 
 	// Closing one frees its slot once the hub has seen it end.
 	first.Close()
@@ -71,6 +74,45 @@ func TestConnectionCapByDerivedAddress(t *testing.T) {
 	}
 	if got := dial("203.0.113.1"); got != http.StatusTooManyRequests {
 		t.Errorf("second from 203.0.113.1: got %d, want 429", got)
+	}
+}
+
+// By default a client address is rest.ClientKey's: behind
+// rest.TrustProxies, two IPv6 addresses of one /64 are one client, which
+// could otherwise open MaxConnsPerAddress connections from each of its
+// 2^64 addresses.
+func TestConnectionCapByIPv6Prefix(t *testing.T) {
+	hub, err := realtime.New(&realtime.Options{MaxConnsPerAddress: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loopback, err := rest.ParsePrefixes("127.0.0.0/8, ::1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := apitest.Serve(t, rest.TrustProxies(loopback, apitest.WithCallers(hub)))
+	t.Cleanup(func() { hub.Close(context.Background()) })
+	url := "ws" + strings.TrimPrefix(srv.URL, "http")
+	dial := func(client string) int {
+		t.Helper()
+		header := http.Header{"Authorization": {apitest.As("alice")}, "X-Forwarded-For": {client}}
+		ws, resp, err := websocket.DefaultDialer.Dial(url, header)
+		if err == nil {
+			t.Cleanup(func() { ws.Close() })
+		}
+		if resp == nil {
+			t.Fatalf("dial from %s: %v", client, err)
+		}
+		return resp.StatusCode
+	}
+	if got := dial("2001:db8::1"); got != http.StatusSwitchingProtocols {
+		t.Errorf("first from 2001:db8::1: got %d, want 101", got)
+	}
+	if got := dial("2001:db8::2"); got != http.StatusTooManyRequests {
+		t.Errorf("2001:db8::2, in the same /64: got %d, want 429", got)
+	}
+	if got := dial("2001:db8:0:1::1"); got != http.StatusSwitchingProtocols {
+		t.Errorf("first from 2001:db8:0:1::1, the next /64: got %d, want 101", got)
 	}
 }
 
@@ -120,29 +162,97 @@ func TestFloodersAreDisconnected(t *testing.T) {
 	for range 3 {
 		call("ok")
 	}
-	// Five over the rate in a row are answered; a message within the rate
-	// starts the count again.
+	// Five over the rate are answered; a message within the rate takes
+	// one off the count, so one more is.
 	for range 5 {
 		call(realtime.CodeRateLimited)
 	}
 	clock.Advance(500 * time.Millisecond)
 	call("ok")
-	for range 5 {
-		call(realtime.CodeRateLimited)
-	}
+	call(realtime.CodeRateLimited)
 	if s := e.hub.Stats(); s.FloodDisconnects != 0 || s.Clients != 1 {
 		t.Fatalf("before flooding: got %+v", s)
 	}
-	// The sixth in a row is flooding.
+	// The sixth on the count is flooding.
 	alice.Send(echo)
 	_, err := alice.ReadFrame()
 	var closeErr *websocket.CloseError
 	if !errors.As(err, &closeErr) || closeErr.Code != websocket.ClosePolicyViolation {
-		t.Fatalf("the sixth over the rate in a row: got %v, want close 1008", err)
+		t.Fatalf("the sixth over the rate: got %v, want close 1008", err)
 	}
 	waitFor(t, "the flooder to be gone", func() bool { return e.hub.Stats().Clients == 0 })
 	if s := e.hub.Stats(); s.FloodDisconnects != 1 {
 		t.Errorf("stats: got %+v, want 1 flood disconnect", s)
+	}
+}
+
+// A client sending steadily at several times its rate, so that some of
+// its messages are within the rate, is still flooding: at k times the
+// rate, a message in k is answered and takes one off the flood count, the
+// others add one, so it is closed with 1008 within (MessageBurst +
+// FloodLimit + 1) × k/(k−2) messages.
+func TestSteadyFloodersAreDisconnected(t *testing.T) {
+	for _, times := range []int{5, 10} {
+		t.Run(fmt.Sprintf("%d× the rate", times), func(t *testing.T) {
+			clock := newFrozenClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+			e := setup(t, &realtime.Options{Now: clock.Now})
+			alice := e.dial(t, "alice")
+			within := (realtime.DefaultMessageBurst + realtime.DefaultFloodLimit + 1) * times / (times - 2)
+			for n := 1; ; n++ {
+				if n > within {
+					t.Fatalf("still open after %d messages at %d× the rate, want closed within %d", n-1, times, within)
+				}
+				alice.Send(`{"id":1,"route":"test","verb":"echo"}`)
+				_, err := alice.ReadFrame()
+				var closeErr *websocket.CloseError
+				if errors.As(err, &closeErr) && closeErr.Code == websocket.ClosePolicyViolation {
+					t.Logf("closed after %d messages", n)
+					break
+				}
+				if err != nil {
+					t.Fatalf("message %d: got %v, want a reply or close 1008", n, err)
+				}
+				clock.Advance(time.Second / time.Duration(realtime.DefaultMessageRate*times))
+			}
+			waitFor(t, "the flooder to be gone", func() bool { return e.hub.Stats().FloodDisconnects == 1 })
+		})
+	}
+}
+
+// A client that bursts over its rate up to the flood limit and then keeps
+// to the rate is answered rate_limited, and never closed, however often
+// it does so.
+func TestBurstThenBehaveIsNotFlooding(t *testing.T) {
+	clock := newFrozenClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+	e := setup(t, &realtime.Options{Now: clock.Now})
+	alice := e.dial(t, "alice")
+	call := func() string {
+		t.Helper()
+		if f := alice.Call(`{"id":1,"route":"test","verb":"echo"}`); !f.OK {
+			return f.Error.Code
+		}
+		return "ok"
+	}
+	for cycle := range 3 {
+		limited := 0
+		for range realtime.DefaultMessageBurst + realtime.DefaultFloodLimit {
+			if call() == realtime.CodeRateLimited {
+				limited++
+			}
+		}
+		if limited != realtime.DefaultFloodLimit {
+			t.Fatalf("cycle %d: burst answered rate_limited %d times, want %d", cycle, limited, realtime.DefaultFloodLimit)
+		}
+		for i := range 10 * realtime.DefaultMessageRate { // 10 s at the rate
+			clock.Advance(time.Second / realtime.DefaultMessageRate)
+			if got := call(); got != "ok" {
+				t.Fatalf("cycle %d: message %d at the rate: got %s, want ok", cycle, i, got)
+			}
+		}
+		clock.Advance(2 * time.Second) // idle: the burst is back
+	}
+	if s := e.hub.Stats(); s.FloodDisconnects != 0 || s.Clients != 1 {
+		t.Errorf("stats: got %+v, want no flood disconnect", s)
 	}
 }
 

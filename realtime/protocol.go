@@ -26,8 +26,8 @@ const (
 	// CloseGoingAway (1001) is sent to every client by Close.
 	CloseGoingAway = 1001
 	// ClosePolicyViolation (1008) is sent to a client that kept sending
-	// over its message rate: more than Options.FloodLimit messages in a
-	// row answered rate_limited.
+	// over its message rate (see Options.FloodLimit), and to a client
+	// whose user was signed out.
 	ClosePolicyViolation = 1008
 	// CloseSlowConsumer is sent to a client whose send buffer stayed full
 	// for SlowTimeout: it could not keep up, and was disconnected rather

@@ -1,6 +1,7 @@
 package realtime_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -113,6 +114,40 @@ func TestErrorCodes(t *testing.T) {
 	}
 	if f := alice.Call(`{"id":78,"route":"test","verb":"echo"}`); !f.OK {
 		t.Errorf("after bad messages: got %+v", f.Error)
+	}
+}
+
+// Requests and route args are read as strictly as the HTTP API's bodies
+// (rest.Unmarshal): a key that differs from a field's only in case (which
+// encoding/json would take for the field, getting around the check for
+// repeated keys), invalid UTF-8, a lone surrogate and a NUL are each
+// answered bad_request, with the id, and the connection stays open.
+// gorilla/websocket neither refuses to send a text frame of invalid UTF-8
+// nor checks the frames it reads, so the raw bytes reach the hub.
+func TestStrictJSON(t *testing.T) {
+	e := setup(t, nil)
+	alice := e.dial(t, "alice")
+	for _, tc := range []struct{ name, send, message string }{
+		{"case-variant key", `{"id":1,"ID":2,"route":"test","verb":"echo"}`, "ID"},
+		{"case-variant verb", `{"id":1,"route":"test","verb":"echo","Verb":"fail"}`, "Verb"},
+		{"case-variant key in args", `{"id":2,"route":"test","verb":"echo","args":{"say":"lower","Say":"UPPER"}}`, "Say"},
+		{"invalid UTF-8", "{\"id\":3,\"route\":\"test\",\"verb\":\"echo\",\"args\":{\"say\":\"\xff\xfe\"}}", "UTF-8"},
+		{"lone surrogate", `{"id":4,"route":"test","verb":"echo","args":{"say":"\ud800"}}`, "surrogate"},
+		{"NUL", `{"id":5,"route":"test","verb":"echo","args":{"say":"a\u0000b"}}`, "Null characters"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := alice.Call(tc.send)
+			if f.OK || f.Error == nil || f.Error.Code != realtime.CodeBadRequest ||
+				!strings.Contains(fmt.Sprint(f.Error.Message, f.Error.Fields), tc.message) {
+				t.Fatalf("got %s %+v, want bad_request naming %q", f.Data, f.Error, tc.message)
+			}
+			if want := tc.send[len(`{"id":`):][:1]; string(f.ID) != want {
+				t.Errorf("id: got %s, want %s", f.ID, want)
+			}
+			if f := alice.Call(`{"id":9,"route":"test","verb":"echo","args":{"say":"still here"}}`); !f.OK {
+				t.Errorf("after it: got %+v, want the connection open and answering", f.Error)
+			}
+		})
 	}
 }
 

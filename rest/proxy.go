@@ -99,11 +99,38 @@ func parseHop(s string) (netip.Addr, bool) {
 	return netip.Addr{}, false
 }
 
+// ClientKey is the key under which limits count what comes from r's
+// client (sign-in throttles, websocket connection caps): the address of
+// r.RemoteAddr, except that an IPv6 address counts by its /64, since a
+// client (a home, a cloud machine) is usually given a whole /64 and could
+// otherwise take a fresh address for every attempt. An IPv4 address
+// mapped into IPv6 is keyed as IPv4, and a zone is dropped, so one client
+// has one key however its address is written. A RemoteAddr that is not an
+// IP address is its own key. Behind a reverse proxy, put TrustProxies in
+// front, which sets RemoteAddr to the client's.
+func ClientKey(r *http.Request) string {
+	a, ok := remoteAddr(r)
+	if !ok {
+		return remoteHost(r)
+	}
+	if a = a.WithZone(""); a.Is6() {
+		return netip.PrefixFrom(a, 64).Masked().String()
+	}
+	return a.String()
+}
+
+// remoteAddr is the IP address of r.RemoteAddr, IPv4 unmapped.
 func remoteAddr(r *http.Request) (netip.Addr, bool) {
+	a, err := netip.ParseAddr(remoteHost(r))
+	return a.Unmap(), err == nil
+}
+
+// remoteHost is the host of r.RemoteAddr, which a proxy-aware middleware
+// may have set without a port.
+func remoteHost(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		host = r.RemoteAddr
+		return strings.Trim(r.RemoteAddr, "[]")
 	}
-	a, err := netip.ParseAddr(host)
-	return a.Unmap(), err == nil
+	return host
 }

@@ -90,3 +90,26 @@ func TestParsePrefixes(t *testing.T) {
 		}
 	}
 }
+
+// A client has one key however its address is written, and a client given
+// an IPv6 /64 has one key for all of it.
+func TestClientKey(t *testing.T) {
+	for _, tc := range []struct{ remoteAddr, want string }{
+		{"192.0.2.1:54321", "192.0.2.1"},
+		{"192.0.2.1", "192.0.2.1"}, // set without a port by a proxy-aware middleware
+		{"[::ffff:192.0.2.1]:443", "192.0.2.1"},
+		{"[2001:db8::1]:443", "2001:db8::/64"},
+		{"[2001:db8::ffff:ffff:ffff:ffff]:443", "2001:db8::/64"},
+		{"[2001:db8:0:1::1]:443", "2001:db8:0:1::/64"},
+		{"[fe80::1%eth0]:443", "fe80::/64"},
+		{"[2001:db8::1]", "2001:db8::/64"},
+		{"2001:db8::1", "2001:db8::/64"},
+		{"@", "@"}, // a Unix socket
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = tc.remoteAddr
+		if got := rest.ClientKey(r); got != tc.want {
+			t.Errorf("ClientKey(%q): got %v, want %v", tc.remoteAddr, got, tc.want)
+		}
+	}
+}

@@ -74,9 +74,10 @@ type Options struct {
 	// MaxFailuresPerIP is how many failed sign-ins from one client
 	// address, for any usernames, are allowed within FailureWindow; past
 	// it, attempts from the address are refused for usernames that have
-	// not signed in from it within KnownClientLifetime. Successes never
-	// count, so everyone behind one NAT shares only the failures; the
-	// default is generous for that. Defaults to 100.
+	// not signed in from it within KnownClientLifetime, and registration
+	// from it is refused. Successes never count, so everyone behind one
+	// NAT shares only the failures; the default is generous for that.
+	// Defaults to 100.
 	MaxFailuresPerIP int
 	// KnownClientLifetime is how long a correct password from a client
 	// makes it known for that username, from the latest such sign-in (the
@@ -157,7 +158,12 @@ type Accounts struct {
 	// dummyHash is compared against when a username does not exist, so
 	// signing in as nobody costs the same bcrypt time as a wrong password.
 	dummyHash []byte
-	mux       *rest.Mux
+	// compare is bcrypt.CompareHashAndPassword. It is a field, not a call,
+	// so that a test can count the comparisons one Accounts makes (that
+	// timing is equal is shown by counting, not by timing on a shared
+	// machine) without a package variable other tests would share.
+	compare func(hash, password []byte) error
+	mux     *rest.Mux
 }
 
 // New returns the accounts stored in db, which must hold the tables of
@@ -203,6 +209,7 @@ func New(db bun.IDB, opts *Options) (*Accounts, error) {
 		onCreate:     o.OnCreate,
 		onRevoke:     o.OnRevoke,
 		logger:       o.Logger,
+		compare:      bcrypt.CompareHashAndPassword,
 	}
 	if a.now == nil {
 		a.now = time.Now

@@ -66,12 +66,15 @@
 // client as far as the server can tell, and can keep the user out of the
 // first limit from there. Registration is throttled too: 5 an hour per
 // address, at once if need be; a username found taken counts, invalid
-// input does not. Refusals are a *gamekit.RateLimitError (429 with
+// input does not; and an address the third limit refuses may not
+// register either. Refusals are a *gamekit.RateLimitError (429 with
 // Retry-After over HTTP) and each is logged as a warning with the username
 // and the client.
 //
 // The counts and known clients live in memory, per process: behind a load
-// balancer each server counts on its own, and a restart forgets them.
+// balancer each server counts on its own, so a cluster of N processes
+// allows up to N times the failures and registrations above, and a
+// restart forgets them.
 // Memory is bounded: counts are dropped once their window has passed, on
 // a later attempt, and a known client once its 30 days have.
 //
@@ -95,7 +98,9 @@
 //	mux.Handle("/api/auth/", http.StripPrefix("/api", acc.Handler()))
 //	srv := &http.Server{Handler: acc.Middleware(mux)}
 //
-// Throttling keys on the host of r.RemoteAddr; a host behind a reverse
-// proxy sets RemoteAddr to the client's address first (rest.TrustProxies
-// does), or every client is the proxy, one client known to every user.
+// Throttling keys on rest.ClientKey(r), the host of r.RemoteAddr with an
+// IPv6 address counted by its /64, as realtime's connection caps do; a
+// host behind a reverse proxy sets RemoteAddr to the client's address
+// first (rest.TrustProxies does), or every client is the proxy, one
+// client known to every user.
 package accounts

@@ -17,7 +17,8 @@ import (
 //	POST /auth/register/  {"username", "password"} → 201 {"id", "username"};
 //	                      400 with field errors; 403 when registration is off;
 //	                      429 when the client address has registered enough
-//	                      (Options.MaxRegistrationsPerIP)
+//	                      (Options.MaxRegistrationsPerIP) or is refused
+//	                      sign-ins for its failures (Options.MaxFailuresPerIP)
 //	POST /auth/token/     {"username", "password"} → 200 {"token", "expires_at"};
 //	                      400 {"non_field_errors": [...]} for wrong credentials,
 //	                      as Django REST framework's obtain_auth_token; 429 when throttled
@@ -96,7 +97,7 @@ func (a *Accounts) register(w http.ResponseWriter, r *http.Request) {
 		rest.WriteError(w, r, err)
 		return
 	}
-	u, err := a.registerFrom(r.Context(), *body.Username, *body.Password, ClientIP(r))
+	u, err := a.registerFrom(r.Context(), *body.Username, *body.Password, rest.ClientKey(r))
 	if err != nil {
 		rest.WriteError(w, r, err)
 		return
@@ -104,17 +105,22 @@ func (a *Accounts) register(w http.ResponseWriter, r *http.Request) {
 	rest.WriteJSON(w, r, http.StatusCreated, registered{ID: u.ID, Username: u.Username})
 }
 
-// registerFrom creates a player for a client at address ip, at most
+// registerFrom creates a player for a client (rest.ClientKey), at most
 // Options.MaxRegistrationsPerIP per Options.RegistrationWindow from one
-// address: every user costs an inventory, a player and a gift every tick
-// for as long as the server runs. A refused registration is a
-// *gamekit.RateLimitError, logged as a warning.
-func (a *Accounts) registerFrom(ctx context.Context, username, password, ip string) (u User, err error) {
-	end, err := a.throttle.begin(ctx, throttleKey{kind: "registration", name: "register:" + addressKey(ip),
-		limit: a.maxSignups, window: a.signupWindow})
+// client: every user costs an inventory, a player and a gift every tick
+// for as long as the server runs. A client the sign-in throttle refuses
+// for its failures (Options.MaxFailuresPerIP) is refused too: it is
+// guessing passwords, and is given no accounts meanwhile. A refused
+// registration is a *gamekit.RateLimitError, logged as a warning.
+func (a *Accounts) registerFrom(ctx context.Context, username, password, client string) (u User, err error) {
+	var end func(count bool)
+	if err = a.throttle.check(a.addressKey(client)); err == nil {
+		end, err = a.throttle.begin(ctx, throttleKey{kind: "registration", name: "register:" + client,
+			limit: a.maxSignups, window: a.signupWindow})
+	}
 	if limited, ok := err.(*limitError); ok {
-		a.logger.WarnContext(ctx, "accounts: registration throttled", "username", username, "client", ip,
-			"retry_after", limited.retryAfter)
+		a.logger.WarnContext(ctx, "accounts: registration throttled", "username", username, "client", client,
+			"limit", limited.key.kind, "retry_after", limited.retryAfter)
 		return User{}, &gamekit.RateLimitError{RetryAfter: limited.retryAfter}
 	}
 	if err != nil {
@@ -149,7 +155,7 @@ func (a *Accounts) token(w http.ResponseWriter, r *http.Request) {
 		rest.WriteError(w, r, err)
 		return
 	}
-	u, err := a.Authenticate(r.Context(), *body.Username, *body.Password, ClientIP(r))
+	u, err := a.Authenticate(r.Context(), *body.Username, *body.Password, rest.ClientKey(r))
 	if errors.Is(err, ErrBadCredentials) {
 		// A form's complaint, not an authentication challenge: DRF's
 		// obtain_auth_token answers 400 here, and clients expect it.

@@ -288,7 +288,7 @@ func TestRegisterThrottled(t *testing.T) {
 		if status, retry := register(a, "user0", "correct horse"); status != 429 {
 			t.Errorf("a taken username from %s: got %d %s, want 429", a, status, retry)
 		}
-		if line := `level=WARN msg="accounts: registration throttled" username=onemore client=203.0.113.1 retry_after=1h0m0s`; !strings.Contains(logs.String(), line) {
+		if line := `level=WARN msg="accounts: registration throttled" username=onemore client=203.0.113.1 limit=registration retry_after=1h0m0s`; !strings.Contains(logs.String(), line) {
 			t.Errorf("no log line %s in:\n%s", line, logs)
 		}
 		if status, body := register(b, "fromb", "correct horse"); status != 201 {
@@ -311,6 +311,46 @@ func TestRegisterThrottled(t *testing.T) {
 		}
 		if n, _ := e.acc.CountUsers(context.Background(), accounts.ListOptions{}); n != accounts.DefaultMaxRegistrationsPerIP+2 {
 			t.Errorf("users: got %v, want %v", n, accounts.DefaultMaxRegistrationsPerIP+2)
+		}
+	})
+}
+
+// TestRegisterRefusedWhileSignInThrottled checks that an address the
+// sign-in throttle refuses for its failures cannot register either, while
+// other addresses can, and it can again once its failures are a window old.
+func TestRegisterRefusedWhileSignInThrottled(t *testing.T) {
+	t.Parallel()
+	logs := &logBuffer{}
+	run(t, &accounts.Options{MaxFailuresPerIP: 3, Logger: logs.logger()}, func(t *testing.T, e *env) {
+		logs.reset()
+		srv := serveFrom(t, e.acc)
+		post := func(client, path, username string) (int, http.Header) {
+			t.Helper()
+			status, header, _ := from(t, srv, client, "POST", path, "",
+				fmt.Sprintf(`{"username": %q, "password": "correct horse"}`, username))
+			return status, header
+		}
+		const a, b = "203.0.113.1", "198.51.100.2"
+		for i := range 3 {
+			if status, _ := post(a, "/api/auth/token/", fmt.Sprintf("guess%d", i)); status != 400 {
+				t.Fatalf("wrong sign-in %d from %s: got %d, want 400", i+1, a, status)
+			}
+		}
+		if status, _ := post(a, "/api/auth/token/", "guess3"); status != 429 {
+			t.Fatalf("a fourth sign-in from %s: got %d, want 429", a, status)
+		}
+		if status, header := post(a, "/api/auth/register/", "fresh"); status != 429 || header.Get("Retry-After") != "60" {
+			t.Errorf("registering from %s: got %d, Retry-After %q; want 429, 60", a, status, header.Get("Retry-After"))
+		}
+		if line := `level=WARN msg="accounts: registration throttled" username=fresh client=203.0.113.1 limit=address retry_after=1m0s`; !strings.Contains(logs.String(), line) {
+			t.Errorf("no log line %s in:\n%s", line, logs)
+		}
+		if status, _ := post(b, "/api/auth/register/", "fromb"); status != 201 {
+			t.Errorf("registering from %s: got %d, want 201", b, status)
+		}
+		e.clock.Advance(time.Minute)
+		if status, _ := post(a, "/api/auth/register/", "fresh"); status != 201 {
+			t.Errorf("registering from %s a minute later: got %d, want 201", a, status)
 		}
 	})
 }

@@ -3,7 +3,6 @@ package accounts
 import (
 	"context"
 	"encoding/base64"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -29,12 +28,13 @@ import (
 // framework; clients that make many requests should get a token. Token
 // checks are not throttled: 256 random bits cannot be guessed.
 //
-// The client's address, for throttling, is the host of r.RemoteAddr. A
-// host behind a reverse proxy must set RemoteAddr to the client's address
-// (from a header only its proxy can set) before this middleware, as
-// rest.TrustProxies does; otherwise every client is the proxy: one allowance of failures for
-// all, and one client every user has signed in from, to whom the
-// per-username limit no longer applies.
+// The client, for throttling, is rest.ClientKey(r): the host of
+// r.RemoteAddr, an IPv6 address by its /64. A host behind a reverse proxy
+// must set RemoteAddr to the client's address (from a header only its
+// proxy can set) before this middleware, as rest.TrustProxies does;
+// otherwise every client is the proxy: one allowance of failures for all,
+// and one client every user has signed in from, to whom the per-username
+// limit no longer applies.
 func (a *Accounts) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, ok, err := a.Identify(r)
@@ -65,7 +65,7 @@ func (a *Accounts) Identify(r *http.Request) (gamekit.Identity, bool, error) {
 	case strings.EqualFold(scheme, "basic"):
 		var username, password string
 		if username, password, err = basicCredentials(credentials); err == nil {
-			u, err = a.authenticateBasic(r.Context(), username, password, ClientIP(r))
+			u, err = a.authenticateBasic(r.Context(), username, password, rest.ClientKey(r))
 		}
 	case strings.EqualFold(scheme, "bearer"), strings.EqualFold(scheme, "token"):
 		var token string
@@ -116,31 +116,19 @@ func tokenCredentials(credentials string) (string, error) {
 	return credentials, nil
 }
 
-// ClientIP is the address sign-ins and registrations from r are throttled
-// by, and a known client is remembered by: the host of r.RemoteAddr (see
-// Middleware for hosts behind a proxy).
-func ClientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		// No port: a proxy-aware middleware may have set the address alone.
-		return strings.Trim(r.RemoteAddr, "[]")
-	}
-	return host
-}
-
 // authenticateBasic is Authenticate for HTTP Basic, which sends the
 // password with every request: a password verified in the last
 // Options.CredentialCacheTTL is not compared by bcrypt again. Only correct
 // passwords are remembered, so every wrong guess still costs bcrypt and
 // counts against the throttle.
-func (a *Accounts) authenticateBasic(ctx context.Context, username, password, ip string) (User, error) {
-	key := a.credentials.passwordKey(ip, username, password)
+func (a *Accounts) authenticateBasic(ctx context.Context, username, password, client string) (User, error) {
+	key := a.credentials.passwordKey(client, username, password)
 	now := a.now()
 	u, ok, epoch := a.credentials.get(key, now)
 	if ok {
 		return u, nil
 	}
-	u, err := a.Authenticate(ctx, username, password, ip)
+	u, err := a.Authenticate(ctx, username, password, client)
 	if err == nil {
 		a.credentials.put(key, u, now, time.Time{}, epoch)
 	}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/gamekit/gamekit"
-	"github.com/gamekit/gamekit/examples/server/accounts"
 )
 
 // whoami answers with the caller's identity, or null for an anonymous one.
@@ -104,19 +103,4 @@ func TestMiddleware(t *testing.T) {
 			}
 		}
 	})
-}
-
-func TestClientIP(t *testing.T) {
-	for _, tc := range []struct{ remoteAddr, want string }{
-		{"192.0.2.1:54321", "192.0.2.1"},
-		{"[2001:db8::1]:443", "2001:db8::1"},
-		{"192.0.2.1", "192.0.2.1"}, // set without a port by a proxy-aware middleware
-		{"[2001:db8::1]", "2001:db8::1"},
-	} {
-		r := httptest.NewRequest("GET", "/", nil)
-		r.RemoteAddr = tc.remoteAddr
-		if got := accounts.ClientIP(r); got != tc.want {
-			t.Errorf("ClientIP(%q): got %v, want %v", tc.remoteAddr, got, tc.want)
-		}
-	}
 }

@@ -4,19 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
-
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/rest"
 )
 
 // Authenticate checks a username and password and returns the user they
-// belong to. ip is the client's address ("" when there is none, as for a
-// command-line tool). Failed attempts are throttled so that an attacker
-// cannot lock a user out (see the package documentation, and Options for
-// the limits); a throttled attempt is refused with a
+// belong to. client is where the attempt comes from: rest.ClientKey of the
+// request, which counts an IPv6 address by its /64 ("" when there is
+// none, as for a command-line tool). Failed attempts are throttled so
+// that an attacker cannot lock a user out (see the package documentation,
+// and Options for the limits); a throttled attempt is refused with a
 // *gamekit.RateLimitError, even with the right password, and logged as a
 // warning naming the username and the client:
 //
@@ -33,8 +31,7 @@ import (
 // after the same bcrypt work, so neither the answer nor its timing tells
 // which usernames exist. A password longer than MaxPasswordBytes never
 // matches: bcrypt would compare only its first 72 bytes.
-func (a *Accounts) Authenticate(ctx context.Context, username, password, ip string) (User, error) {
-	client := addressKey(ip)
+func (a *Accounts) Authenticate(ctx context.Context, username, password, client string) (User, error) {
 	known := a.known.has(username, client, a.now())
 	userKey := throttleKey{kind: "username", name: "user:" + username,
 		limit: a.maxPerUser, window: a.userWindow, countOnly: known}
@@ -44,13 +41,14 @@ func (a *Accounts) Authenticate(ctx context.Context, username, password, ip stri
 			limit: a.maxPerClient, window: a.window},
 		userKey,
 	}
-	if ip != "" {
-		keys = append(keys, throttleKey{kind: "address", name: "ip:" + client,
-			limit: a.maxPerIP, window: a.window, countOnly: known})
+	if client != "" {
+		addressKey := a.addressKey(client)
+		addressKey.countOnly = known
+		keys = append(keys, addressKey)
 	}
 	end, err := a.throttle.begin(ctx, keys...)
 	if limited, ok := err.(*limitError); ok {
-		a.logger.WarnContext(ctx, "accounts: sign-in throttled", "username", username, "client", ip,
+		a.logger.WarnContext(ctx, "accounts: sign-in throttled", "username", username, "client", client,
 			"limit", limited.key.kind, "retry_after", limited.retryAfter)
 		return User{}, &gamekit.RateLimitError{RetryAfter: limited.retryAfter}
 	}
@@ -66,11 +64,17 @@ func (a *Accounts) Authenticate(ctx context.Context, username, password, ip stri
 		return User{}, err
 	}
 	a.known.add(username, client, a.now())
-	if known && a.throttle.atLimit(userKey) {
+	if known && a.throttle.check(userKey) != nil {
 		a.logger.WarnContext(ctx, "accounts: throttled username signed in from a known client",
-			"username", username, "client", ip)
+			"username", username, "client", client)
 	}
 	return u, nil
+}
+
+// addressKey is the limit of failed sign-ins from one client, for any
+// usernames (Options.MaxFailuresPerIP).
+func (a *Accounts) addressKey(client string) throttleKey {
+	return throttleKey{kind: "address", name: "ip:" + client, limit: a.maxPerIP, window: a.window}
 }
 
 func (a *Accounts) checkPassword(ctx context.Context, username, password string) (User, error) {
@@ -90,29 +94,9 @@ func (a *Accounts) checkPassword(ctx context.Context, username, password string)
 	if found {
 		hash = []byte(row.PasswordHash)
 	}
-	match := compareHashAndPassword(hash, []byte(password)) == nil
+	match := a.compare(hash, []byte(password)) == nil
 	if !found || !match || len(password) > MaxPasswordBytes {
 		return User{}, ErrBadCredentials
 	}
 	return row.user(), nil
-}
-
-// compareHashAndPassword is bcrypt's, as a variable so a test can count
-// that every sign-in pays for exactly one comparison.
-var compareHashAndPassword = bcrypt.CompareHashAndPassword
-
-// addressKey is the throttling key of a client address: the address itself,
-// except that an IPv6 address counts by its /64 prefix, since one client is
-// usually given a whole /64 and could otherwise try from a new address each
-// time. Anything that is not an IP address is used as it is.
-func addressKey(ip string) string {
-	addr, err := netip.ParseAddr(ip)
-	if err != nil {
-		return ip
-	}
-	addr = addr.Unmap().WithZone("")
-	if addr.Is6() {
-		return netip.PrefixFrom(addr, 64).Masked().String()
-	}
-	return addr.String()
 }

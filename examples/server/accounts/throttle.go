@@ -90,15 +90,11 @@ func (t *throttle) begin(ctx context.Context, keys ...throttleKey) (end func(cou
 			if a == nil || k.countOnly {
 				continue
 			}
-			a.prune(now)
-			if n := len(a.counted); n >= k.limit {
-				// The attempt is allowed again when the attempt that
-				// reached the limit leaves the window.
-				retry := a.counted[n-k.limit].Add(a.window).Sub(now)
-				if refused == nil || retry > refused.retryAfter {
-					refused = &limitError{key: k, retryAfter: retry}
+			if limited := t.refuses(k, now); limited != nil {
+				if refused == nil || limited.retryAfter > refused.retryAfter {
+					refused = limited
 				}
-			} else if n+a.pending >= k.limit {
+			} else if len(a.counted)+a.pending >= k.limit {
 				full = true
 			}
 		}
@@ -147,16 +143,33 @@ func (t *throttle) end(keys []throttleKey, count bool) {
 	t.ended = make(chan struct{})
 }
 
-// atLimit reports whether key has counted its limit within its window.
-func (t *throttle) atLimit(k throttleKey) bool {
+// check refuses, as begin would, an attempt against k, which has counted
+// its limit within its window, without starting one: for a limit an
+// attempt must be under but does not count towards.
+func (t *throttle) check(k throttleKey) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if err := t.refuses(k, t.now()); err != nil {
+		return err
+	}
+	return nil
+}
+
+// refuses returns the *limitError for k if it has counted its limit
+// within its window, else nil; t.mu is held.
+func (t *throttle) refuses(k throttleKey, now time.Time) *limitError {
 	a := t.keys[k.name]
 	if a == nil {
-		return false
+		return nil
 	}
-	a.prune(t.now())
-	return len(a.counted) >= k.limit
+	a.prune(now)
+	n := len(a.counted)
+	if n < k.limit {
+		return nil
+	}
+	// An attempt is allowed again when the attempt that reached the
+	// limit leaves the window.
+	return &limitError{key: k, retryAfter: a.counted[n-k.limit].Add(a.window).Sub(now)}
 }
 
 // prune forgets attempts a window old or older.
@@ -183,13 +196,6 @@ func (t *throttle) sweep(now time.Time) {
 			delete(t.keys, name)
 		}
 	}
-}
-
-// size is how many keys are held; for tests.
-func (t *throttle) size() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.keys)
 }
 
 // maxKnownClients is how many client addresses are remembered per

@@ -24,12 +24,12 @@ func TestThrottleSweep(t *testing.T) {
 		attempt(fmt.Sprintf("user:%d", i), true)
 	}
 	attempt("user:ok", false)
-	if got, want := th.size(), 1001; got != want {
+	if got, want := len(th.keys), 1001; got != want {
 		t.Errorf("keys within the window: got %v, want %v", got, want)
 	}
 	now = now.Add(time.Minute)
 	attempt("user:new", true)
-	if got, want := th.size(), 1; got != want {
+	if got, want := len(th.keys), 1; got != want {
 		t.Errorf("keys a window later: got %v, want %v", got, want)
 	}
 	// A key keeps no more timestamps than its limit.

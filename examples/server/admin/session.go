@@ -3,7 +3,6 @@ package admin
 import (
 	"errors"
 	"fmt"
-	"github.com/gamekit/gamekit/rest"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/gamekit/gamekit"
 	"github.com/gamekit/gamekit/examples/server/accounts"
+	"github.com/gamekit/gamekit/rest"
 )
 
 // CookieName is the name of the session cookie. It holds an accounts token
@@ -112,7 +112,7 @@ func (a *Admin) signIn(w http.ResponseWriter, r *http.Request) {
 		f.general = append(f.general, msg)
 		a.render(w, r, nil, status, "signin", "Sign in", signInView{Form: f, Next: next})
 	}
-	u, err := a.acc.Authenticate(r.Context(), r.PostForm.Get("username"), r.PostForm.Get("password"), accounts.ClientIP(r))
+	u, err := a.acc.Authenticate(r.Context(), r.PostForm.Get("username"), r.PostForm.Get("password"), rest.ClientKey(r))
 	var limited *gamekit.RateLimitError
 	switch {
 	case errors.As(err, &limited):
