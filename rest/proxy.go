@@ -100,20 +100,26 @@ func parseHop(s string) (netip.Addr, bool) {
 }
 
 // ClientKey is the key under which limits count what comes from r's
-// client (sign-in throttles, websocket connection caps): the address of
-// r.RemoteAddr, except that an IPv6 address counts by its /64, since a
-// client (a home, a cloud machine) is usually given a whole /64 and could
-// otherwise take a fresh address for every attempt. An IPv4 address
-// mapped into IPv6 is keyed as IPv4, and a zone is dropped, so one client
-// has one key however its address is written. A RemoteAddr that is not an
-// IP address is its own key. Behind a reverse proxy, put TrustProxies in
+// client (sign-in throttles, websocket connection caps): AddressKey of
+// the host of r.RemoteAddr. Behind a reverse proxy, put TrustProxies in
 // front, which sets RemoteAddr to the client's.
 func ClientKey(r *http.Request) string {
-	a, ok := remoteAddr(r)
-	if !ok {
-		return remoteHost(r)
+	return AddressKey(remoteHost(r))
+}
+
+// AddressKey is the key of a client address: the address itself, except
+// that an IPv6 address counts by its /64, since a client (a home, a cloud
+// machine) is usually given a whole /64 and could otherwise take a fresh
+// address for every attempt. An IPv4 address mapped into IPv6 is keyed as
+// IPv4, and a zone is dropped, so one client has one key however its
+// address is written. Anything that is not an IP address, a key included,
+// is its own key, so AddressKey(AddressKey(a)) is AddressKey(a).
+func AddressKey(host string) string {
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
 	}
-	if a = a.WithZone(""); a.Is6() {
+	if a = a.Unmap().WithZone(""); a.Is6() {
 		return netip.PrefixFrom(a, 64).Masked().String()
 	}
 	return a.String()

@@ -111,5 +111,9 @@ func TestClientKey(t *testing.T) {
 		if got := rest.ClientKey(r); got != tc.want {
 			t.Errorf("ClientKey(%q): got %v, want %v", tc.remoteAddr, got, tc.want)
 		}
+		// A key is its own key, so a caller handed one may key it again.
+		if got := rest.AddressKey(tc.want); got != tc.want {
+			t.Errorf("AddressKey(%q): got %v, want it unchanged", tc.want, got)
+		}
 	}
 }

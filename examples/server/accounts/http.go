@@ -113,6 +113,7 @@ func (a *Accounts) register(w http.ResponseWriter, r *http.Request) {
 // guessing passwords, and is given no accounts meanwhile. A refused
 // registration is a *gamekit.RateLimitError, logged as a warning.
 func (a *Accounts) registerFrom(ctx context.Context, username, password, client string) (u User, err error) {
+	client = rest.AddressKey(client)
 	var end func(count bool)
 	if err = a.throttle.check(a.addressKey(client)); err == nil {
 		end, err = a.throttle.begin(ctx, throttleKey{kind: "registration", name: "register:" + client,

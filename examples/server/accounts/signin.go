@@ -11,8 +11,8 @@ import (
 
 // Authenticate checks a username and password and returns the user they
 // belong to. client is where the attempt comes from: rest.ClientKey of the
-// request, which counts an IPv6 address by its /64 ("" when there is
-// none, as for a command-line tool). Failed attempts are throttled so
+// request, or an address, which counts as rest.AddressKey does (an IPv6
+// address by its /64); "" when there is none, as for a command-line tool. Failed attempts are throttled so
 // that an attacker cannot lock a user out (see the package documentation,
 // and Options for the limits); a throttled attempt is refused with a
 // *gamekit.RateLimitError, even with the right password, and logged as a
@@ -32,6 +32,7 @@ import (
 // which usernames exist. A password longer than MaxPasswordBytes never
 // matches: bcrypt would compare only its first 72 bytes.
 func (a *Accounts) Authenticate(ctx context.Context, username, password, client string) (User, error) {
+	client = rest.AddressKey(client)
 	known := a.known.has(username, client, a.now())
 	userKey := throttleKey{kind: "username", name: "user:" + username,
 		limit: a.maxPerUser, window: a.userWindow, countOnly: known}

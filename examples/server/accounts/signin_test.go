@@ -173,8 +173,10 @@ func TestThrottlePerIP(t *testing.T) {
 				t.Fatalf("failure %d: got %v, want %v", i+1, err, accounts.ErrBadCredentials)
 			}
 		}
-		// bob never signed in from there, so he is refused with it...
+		// bob never signed in from there, so he is refused with it,
+		// however its address is spelled...
 		wantRetry(t, e, "bob", "correct horse", "192.0.2.1", time.Minute)
+		wantRetry(t, e, "bob", "correct horse", "::ffff:192.0.2.1", time.Minute)
 		// alice did, so she is not.
 		if _, err := e.acc.Authenticate(ctx, "alice", "correct horse", "192.0.2.1"); err != nil {
 			t.Errorf("alice from the same address: got %v, want alice", err)
