@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 	"github.com/olahol/melody"
@@ -24,6 +25,7 @@ type client struct {
 	id      gamekit.Identity
 	since   time.Time       // when id was vouched for: a ticket's issue, else the request
 	conn    string          // names the connection in presence, across processes
+	remote  string          // where it comes from: the request's RemoteAddr, behind TrustProxies the client's
 	session *melody.Session // set on connect
 	ctx     context.Context // the caller's identity; cancelled at disconnect
 	cancel  context.CancelFunc
@@ -52,10 +54,10 @@ type client struct {
 	refused int
 }
 
-func (h *Hub) newClient(id gamekit.Identity, since time.Time) *client {
+func (h *Hub) newClient(id gamekit.Identity, since time.Time, remote string) *client {
 	ctx, cancel := context.WithCancel(gamekit.WithIdentity(context.Background(), id))
 	return &client{
-		hub: h, id: id, since: since, ctx: ctx, cancel: cancel, conn: NewEpoch() + NewEpoch(),
+		hub: h, id: id, since: since, remote: remote, ctx: ctx, cancel: cancel, conn: NewEpoch() + NewEpoch(),
 		room:     make(chan struct{}, 1),
 		gone:     make(chan struct{}),
 		ended:    make(chan struct{}),
@@ -169,7 +171,7 @@ func (c *client) drop(code int, reason string) {
 		case CloseSlowConsumer:
 			c.hub.slow.Add(1)
 			c.hub.log.Warn("realtime: slow client disconnected", "user", c.id.UserID,
-				"remote", c.session.RemoteAddr().String(), "send_buffer", c.hub.opts.SendBuffer)
+				"remote", c.remote, "send_buffer", c.hub.opts.SendBuffer)
 		}
 		c.hub.conns.Go(func() {
 			conn := c.session.WebsocketConnection()
@@ -220,10 +222,16 @@ func (c *client) handle(msg []byte, binary bool) {
 		// Echo the id if one can be read, so the client can match the
 		// error: the key "id" exactly, as a request is read, not "ID",
 		// which encoding/json would take for it in a struct.
+		// An id that is not valid UTF-8 is not echoed: the reply is a
+		// text frame, which a browser refuses unless it is.
 		var keys map[string]json.RawMessage
 		_ = json.Unmarshal(msg, &keys)
-		if c.admit(keys["id"]) {
-			c.reply(keys["id"], nil, err)
+		id := keys["id"]
+		if !utf8.Valid(id) {
+			id = nil
+		}
+		if c.admit(id) {
+			c.reply(id, nil, err)
 		}
 		return
 	}
@@ -253,7 +261,7 @@ func (c *client) admit(id json.RawMessage) bool {
 	if c.refused++; c.refused > c.hub.opts.FloodLimit {
 		c.hub.flood.Add(1)
 		c.hub.log.Warn("realtime: flooding client disconnected", "user", c.id.UserID,
-			"remote", c.session.RemoteAddr().String(), "flood_limit", c.hub.opts.FloodLimit)
+			"remote", c.remote, "flood_limit", c.hub.opts.FloodLimit)
 		c.drop(ClosePolicyViolation, "flooding: too many messages over the rate limit")
 		return false
 	}

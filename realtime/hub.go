@@ -407,7 +407,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer h.conns.Done()
 	defer h.release(id.UserID, addr)
 
-	c := h.newClient(id, since)
+	c := h.newClient(id, since, r.RemoteAddr)
 	defer c.cancel()
 	// melody answers a failed upgrade itself (400 for a request that is
 	// not a websocket handshake).

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 
@@ -148,6 +149,13 @@ func TestStrictJSON(t *testing.T) {
 				t.Errorf("after it: got %+v, want the connection open and answering", f.Error)
 			}
 		})
+	}
+	// An id that is not valid UTF-8 is not echoed: the reply is a text
+	// frame, which a browser would refuse, closing the connection.
+	alice.Send("{\"id\":\"\xff\",\"route\":\"test\",\"verb\":\"echo\"}")
+	alice.SetReadDeadline(time.Now().Add(30 * time.Second))
+	if _, reply, err := alice.ReadMessage(); err != nil || !utf8.Valid(reply) || !strings.Contains(string(reply), realtime.CodeBadRequest) {
+		t.Errorf("an id of invalid UTF-8: got %q, %v; want a bad_request in valid UTF-8", reply, err)
 	}
 }
 
