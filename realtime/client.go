@@ -25,6 +25,7 @@ type client struct {
 	id      gamekit.Identity
 	since   time.Time       // when id was vouched for: a ticket's issue, else the request
 	conn    string          // names the connection in presence, across processes
+	addr    string          // the client address it counts under (Options.ClientAddress)
 	remote  string          // where it comes from: the request's RemoteAddr, behind TrustProxies the client's
 	session *melody.Session // set on connect
 	ctx     context.Context // the caller's identity; cancelled at disconnect
@@ -54,10 +55,10 @@ type client struct {
 	refused int
 }
 
-func (h *Hub) newClient(id gamekit.Identity, since time.Time, remote string) *client {
+func (h *Hub) newClient(id gamekit.Identity, since time.Time, addr, remote string) *client {
 	ctx, cancel := context.WithCancel(gamekit.WithIdentity(context.Background(), id))
 	return &client{
-		hub: h, id: id, since: since, remote: remote, ctx: ctx, cancel: cancel, conn: NewEpoch() + NewEpoch(),
+		hub: h, id: id, since: since, addr: addr, remote: remote, ctx: ctx, cancel: cancel, conn: NewEpoch() + NewEpoch(),
 		room:     make(chan struct{}, 1),
 		gone:     make(chan struct{}),
 		ended:    make(chan struct{}),
