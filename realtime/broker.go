@@ -175,6 +175,11 @@ type LocalBroker struct {
 	listeners map[int]Listener
 	next      int
 	published int // since the last sweep of expired history
+	// holding is the channels whose history may hold messages: every
+	// channel with history is in it, so a sweep walks these, not every
+	// channel ever published to. A sequence is added or removed with its
+	// hmu held, then b.mu (the one order the two are ever nested in).
+	holding map[*sequence]struct{}
 
 	tickets  memTickets
 	presence localPresence
@@ -214,6 +219,7 @@ func NewLocalBroker(opts *LocalBrokerOptions) *LocalBroker {
 	return &LocalBroker{
 		opts: o, epoch: NewEpoch(),
 		channels: make(map[string]*sequence), listeners: make(map[int]Listener),
+		holding: make(map[*sequence]struct{}),
 	}
 }
 
@@ -266,6 +272,11 @@ func (b *LocalBroker) Publish(ctx context.Context, m Message) (Position, error) 
 		if len(seq.history) == 2*seq.opts.Size {
 			seq.history = append(seq.history[:0], seq.history[seq.opts.Size:]...)
 		}
+		if len(seq.history) == 0 {
+			b.mu.Lock()
+			b.holding[seq] = struct{}{}
+			b.mu.Unlock()
+		}
 		seq.history = append(seq.history, kept{m: m, expires: now.Add(seq.opts.TTL)})
 	}
 	seq.hmu.Unlock()
@@ -276,29 +287,39 @@ func (b *LocalBroker) Publish(ctx context.Context, m Message) (Position, error) 
 }
 
 // sweep forgets expired history, so that channels published to once do
-// not hold their messages forever.
+// not hold their messages forever. It walks only the channels holding
+// history: a hub with many quiet channels (one per user) pays nothing for
+// them.
 func (b *LocalBroker) sweep() {
 	b.mu.Lock()
-	channels := make([]*sequence, 0, len(b.channels))
-	for _, s := range b.channels {
-		channels = append(channels, s)
+	holding := make([]*sequence, 0, len(b.holding))
+	for s := range b.holding {
+		holding = append(holding, s)
 	}
 	b.mu.Unlock()
 	now := b.opts.Now()
-	for _, s := range channels {
+	for _, s := range holding {
 		s.hmu.Lock()
-		s.expire(now)
+		if s.expire(now); len(s.history) == 0 {
+			b.mu.Lock()
+			delete(b.holding, s)
+			b.mu.Unlock()
+		}
 		s.hmu.Unlock()
 	}
 }
 
-// expire drops the messages past their TTL; hmu is held.
+// expire drops the messages past their TTL, and the history's memory with
+// the last of them; hmu is held.
 func (s *sequence) expire(now time.Time) {
 	i := 0
 	for i < len(s.history) && !now.Before(s.history[i].expires) {
 		i++
 	}
-	if i > 0 {
+	switch {
+	case i == len(s.history):
+		s.history = nil
+	case i > 0:
 		s.history = append(s.history[:0], s.history[i:]...)
 	}
 }

@@ -2,8 +2,11 @@ package realtime_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gamekit/gamekit/internal/apitest"
 	"github.com/gamekit/gamekit/internal/realtimetest"
@@ -224,4 +227,52 @@ func TestLocalBrokerTickets(t *testing.T) {
 
 func TestLocalBrokerPresence(t *testing.T) {
 	realtimetest.Presence(t, localBrokers)
+}
+
+// A LocalBroker's sweep walks only the channels holding history, and a
+// channel whose history has all expired leaves it: with one quiet channel
+// per user, a publish does not pay for them all.
+func TestSweepWalksOnlyHistory(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	b := realtime.NewLocalBroker(&realtime.LocalBrokerOptions{Now: func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return now
+	}})
+	ctx := context.Background()
+	publish := func(channel string) realtime.Position {
+		t.Helper()
+		pos, err := b.Publish(ctx, realtime.Message{Channel: channel, Event: "moved", Data: []byte(`{}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pos
+	}
+	first := publish("user.0")
+	for i := 1; i < 100; i++ {
+		publish(fmt.Sprintf("user.%d", i))
+	}
+	if got := b.Holding(); got != 100 {
+		t.Fatalf("channels holding history: got %d, want 100", got)
+	}
+	mu.Lock()
+	now = now.Add(realtime.DefaultHistoryTTL)
+	mu.Unlock()
+	for range 1000 { // the 1,000th publish since the last sweep sweeps
+		publish("lobby")
+	}
+	if got := b.Holding(); got != 1 {
+		t.Errorf("after the sweep, channels holding history: got %d, want only lobby", got)
+	}
+	// The expired message is gone; the channel goes on from where it was.
+	if _, _, err := b.History(ctx, "user.0", realtime.Position{Epoch: first.Epoch}); !errors.Is(err, realtime.ErrHistoryGone) {
+		t.Errorf("history of user.0 after expiry: got %v, want ErrHistoryGone", err)
+	}
+	if pos := publish("user.0"); pos.Seq != 2 {
+		t.Errorf("user.0's next seq: got %d, want 2", pos.Seq)
+	}
+	if got := b.Holding(); got != 2 {
+		t.Errorf("after publishing to user.0 again: got %d holding history, want 2", got)
+	}
 }
