@@ -59,12 +59,7 @@ func TestConnectionCapByDerivedAddress(t *testing.T) {
 	}})
 	url := "ws" + strings.TrimPrefix(e.srv.URL, "http") + "/ws"
 	dial := func(client string) int {
-		header := http.Header{"Authorization": {apitest.As("alice")}, "X-Test-Client": {client}}
-		ws, resp, err := websocket.DefaultDialer.Dial(url, header)
-		if err == nil {
-			t.Cleanup(func() { ws.Close() })
-		}
-		return resp.StatusCode
+		return dialStatus(t, url, http.Header{"Authorization": {apitest.As("alice")}, "X-Test-Client": {client}})
 	}
 	if got := dial("203.0.113.1"); got != http.StatusSwitchingProtocols {
 		t.Errorf("first from 203.0.113.1: got %d", got)
@@ -94,16 +89,7 @@ func TestConnectionCapByIPv6Prefix(t *testing.T) {
 	t.Cleanup(func() { hub.Close(context.Background()) })
 	url := "ws" + strings.TrimPrefix(srv.URL, "http")
 	dial := func(client string) int {
-		t.Helper()
-		header := http.Header{"Authorization": {apitest.As("alice")}, "X-Forwarded-For": {client}}
-		ws, resp, err := websocket.DefaultDialer.Dial(url, header)
-		if err == nil {
-			t.Cleanup(func() { ws.Close() })
-		}
-		if resp == nil {
-			t.Fatalf("dial from %s: %v", client, err)
-		}
-		return resp.StatusCode
+		return dialStatus(t, url, http.Header{"Authorization": {apitest.As("alice")}, "X-Forwarded-For": {client}})
 	}
 	if got := dial("2001:db8::1"); got != http.StatusSwitchingProtocols {
 		t.Errorf("first from 2001:db8::1: got %d, want 101", got)
@@ -270,4 +256,18 @@ func TestBinaryMessagesAreAnswered(t *testing.T) {
 	if f := alice.Call(`{"id":2,"route":"test","verb":"whoami"}`); !f.OK {
 		t.Errorf("after a binary message: got %+v", f.Error)
 	}
+}
+
+// dialStatus dials url with header and returns the handshake's status,
+// leaving an accepted connection open until the test ends.
+func dialStatus(t *testing.T, url string, header http.Header) int {
+	t.Helper()
+	ws, resp, err := websocket.DefaultDialer.Dial(url, header)
+	if err == nil {
+		t.Cleanup(func() { ws.Close() })
+	}
+	if resp == nil {
+		t.Fatalf("dial %s: %v", url, err)
+	}
+	return resp.StatusCode
 }
